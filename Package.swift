@@ -1,0 +1,85 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Settings every target of ours shares: Swift 6 language mode (strict concurrency)
+/// and the upcoming features the style guide asks for.
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "reload-broker",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "ReloadBroker", targets: ["ReloadBroker"]),
+        .library(name: "HTMLInjection", targets: ["HTMLInjection"]),
+        .executable(name: "reload-broker", targets: ["reload-broker"]),
+        .executable(name: "embedded-example", targets: ["EmbeddedExample"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+    ],
+    targets: [
+        // Layer 0: the C library, found through pkg-config.
+        .systemLibrary(
+            name: "CLibUV",
+            pkgConfig: "libuv",
+            providers: [.apt(["libuv1-dev"])]
+        ),
+        // Layer 1: the only module with unsafe pointers and C callbacks.
+        .target(name: "UVLoop", dependencies: ["CLibUV"], swiftSettings: swiftSettings),
+        // Layer 2: pure protocol code, no I/O.
+        .target(name: "HTTPCodec", swiftSettings: swiftSettings),
+        .target(
+            name: "WebSocketCodec",
+            dependencies: ["HTTPCodec", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "HTMLInjection", dependencies: ["HTTPCodec"], swiftSettings: swiftSettings),
+        // Layer 3: the broker library users embed.
+        .target(
+            name: "ReloadBroker",
+            dependencies: [
+                "UVLoop", "HTTPCodec", "WebSocketCodec", "HTMLInjection",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["client"],
+            swiftSettings: swiftSettings
+        ),
+        // Layer 4: the command-line tool and the embedding example.
+        .executableTarget(
+            name: "reload-broker",
+            dependencies: [
+                "ReloadBroker", "UVLoop", "HTTPCodec", "HTMLInjection",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "EmbeddedExample",
+            dependencies: ["ReloadBroker"],
+            path: "Examples/Embedded",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "HTTPCodecTests", dependencies: ["HTTPCodec"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "WebSocketCodecTests", dependencies: ["WebSocketCodec", "HTTPCodec"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "HTMLInjectionTests", dependencies: ["HTMLInjection", "HTTPCodec"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ReloadBrokerTests",
+            dependencies: [
+                "ReloadBroker", "UVLoop", "HTTPCodec", "WebSocketCodec", "HTMLInjection",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,1 @@
+// Placeholder; the broker lands later.

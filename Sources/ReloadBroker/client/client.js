@@ -1,0 +1,1 @@
+// The reload client; written in its own commit.

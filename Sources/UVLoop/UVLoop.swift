@@ -1,0 +1,1 @@
+// Placeholder; the event-loop wrapper lands in the next commit.

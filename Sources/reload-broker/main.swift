@@ -1,0 +1,1 @@
+print("reload-broker: not built yet")

@@ -1,0 +1,4 @@
+import Testing
+@testable import HTMLInjection
+
+@Test func placeholderHTMLInjection() { #expect(Bool(true)) }

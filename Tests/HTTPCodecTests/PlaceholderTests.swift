@@ -1,0 +1,4 @@
+import Testing
+@testable import HTTPCodec
+
+@Test func placeholderHTTPCodec() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import ReloadBroker
+
+@Test func placeholderReloadBroker() { #expect(Bool(true)) }
