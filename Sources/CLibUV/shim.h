@@ -1,8 +1,15 @@
 #ifndef RELOAD_BROKER_CLIBUV_SHIM_H
 #define RELOAD_BROKER_CLIBUV_SHIM_H
 #include <uv.h>
+#include <errno.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
+
+/// Sets SO_REUSEPORT on a socket; returns 0 or a negative errno (libuv 1.44 has no flag for it).
+static inline int rb_set_reuseport(int fd) {
+    int one = 1;
+    return setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) == 0 ? 0 : -errno;
+}
 #endif

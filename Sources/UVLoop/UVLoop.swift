@@ -1,1 +1,0 @@
-// Placeholder; the event-loop wrapper lands in the next commit.
