@@ -1,1 +1,245 @@
-// Placeholder; the broker lands later.
+import Dispatch
+import HTTPCodec
+import Logging
+import Synchronization
+import UVLoop
+
+/// A browser auto-reload broker: a WebSocket server that tells every open page
+/// to reload (or swap a stylesheet) when you call ``reload(path:)``.
+///
+/// ```swift
+/// let broker = try ReloadBroker(configuration: .init())   // binds 127.0.0.1:35729
+/// try broker.start()                                       // runs on its own thread
+/// broker.reload()                                          // every tab reloads
+/// broker.reload(path: "styles/site.css")                   // tabs swap that stylesheet
+/// broker.stop()                                            // close frames, then gone (≤ 1 s)
+/// ```
+///
+/// Every method is safe to call from any thread: calls are handed to the
+/// broker's event loop (libuv) and never touch its state directly. Pages get the
+/// client through ``scriptTag`` (or any HTML answered by a ``RequestHandler``).
+public final class ReloadBroker: Sendable {
+    /// The configuration it runs with.
+    public let configuration: BrokerConfiguration
+    /// The bound port (the real one when the configuration asked for 0).
+    public let port: Int
+
+    private let shared: BrokerSharedState
+    private let executor: LoopExecutor
+    private let core: LoopBound<BrokerCore>
+    private let logger: Logger
+    private let runner: Mutex<Runner>
+    private let finished = DispatchSemaphore(value: 0)
+
+    private enum Runner {
+        case ready(UnsafeTransfer<EventLoop>)
+        case running(LoopThread?)
+        case stopped
+    }
+
+    /// Creates a broker and binds its port (so "address in use" is reported here); it
+    /// serves nothing until ``start()`` or ``run()``.
+    public init(configuration: BrokerConfiguration = .init(), logger: Logger = Logger(label: "reload-broker")) throws(BrokerError) {
+        var configuration = configuration
+        configuration.prefix = BrokerConfiguration.normalizedPrefix(configuration.prefix)
+        let loop: EventLoop
+        do throws(UVError) {
+            loop = try EventLoop()
+        } catch {
+            throw BrokerError.eventLoop(error)
+        }
+        let shared = BrokerSharedState(instanceID: Self.makeInstanceID())
+        let core: BrokerCore
+        do throws(UVError) {
+            core = try BrokerCore(loop: loop, configuration: configuration, logger: logger, shared: shared)
+        } catch {
+            loop.run()  // completes the closes of what was opened
+            loop.close()
+            if error.isAddressInUse {
+                throw BrokerError.addressInUse(host: configuration.host, port: configuration.port)
+            }
+            throw BrokerError.cannotListen(host: configuration.host, port: configuration.port, error)
+        }
+        self.configuration = configuration
+        self.port = core.port
+        self.shared = shared
+        self.logger = logger
+        self.executor = loop.executor
+        self.core = LoopBound(core, executor: loop.executor)
+        self.runner = Mutex(.ready(UnsafeTransfer(loop)))
+    }
+
+    /// Runs the broker on a thread of its own and returns at once.
+    public func start() throws(BrokerError) {
+        guard let loop = takeLoop() else { return }
+        do throws(UVError) {
+            let thread = try LoopThread { [self] in
+                Self.drive(loop.value, logger: logger)
+                finished.signal()
+            }
+            runner.withLock { $0 = .running(thread) }
+        } catch {
+            throw BrokerError.eventLoop(error)
+        }
+    }
+
+    /// Runs the broker on the calling thread until it is stopped (by ``stop()`` from another
+    /// thread, or by a signal when ``BrokerConfiguration/handlesSignals`` is set).
+    public func run() {
+        guard let loop = takeLoop() else { return }
+        runner.withLock { $0 = .running(nil) }
+        Self.drive(loop.value, logger: logger)
+        finished.signal()
+    }
+
+    private func takeLoop() -> UnsafeTransfer<EventLoop>? {
+        runner.withLock { runner in
+            guard case .ready(let loop) = runner else { return nil }
+            return loop
+        }
+    }
+
+    private static func drive(_ loop: EventLoop, logger: Logger) {
+        loop.run()
+        loop.close()
+    }
+
+    /// Reloads every connected page; a path ending in `.css` swaps that stylesheet instead.
+    /// Returns at once; the broadcast happens on the broker's loop.
+    public func reload(path: String? = nil) {
+        let core = self.core
+        executor.execute { core.value.broadcast(path: path) }
+    }
+
+    /// Like ``reload(path:)``, and waits for the broadcast: returns how many clients it reached
+    /// (nil when the broker is not running).
+    public func reloadAndWait(path: String? = nil) -> Int? {
+        let core = self.core
+        let result = Mutex<Int?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        let queued = executor.execute {
+            result.withLock { $0 = core.value.broadcast(path: path) }
+            done.signal()
+        }
+        guard queued else { return nil }
+        done.wait()
+        return result.withLock { $0 }
+    }
+
+    /// Stops gracefully: closes every WebSocket with 1001, waits at most the grace period
+    /// for the close handshakes, then closes what is left. Returns once the loop has ended.
+    /// Safe to call more than once and from any thread except the broker's own loop.
+    public func stop() {
+        let state: Runner = runner.withLock { runner in
+            let state = runner
+            if case .ready = runner { runner = .stopped }
+            return state
+        }
+        switch state {
+        case .ready(let loop):
+            // Never started: close on this thread.
+            let core = self.core
+            let closed = executor.execute { core.value.beginStop() }
+            if closed { loop.value.run() }
+            loop.value.close()
+        case .running(let thread):
+            precondition(!executor.inLoopThread, "stop() called on the broker's own loop thread; use beginStop")
+            let core = self.core
+            if executor.execute({ core.value.beginStop() }) {
+                finished.wait()
+                finished.signal()  // later callers return too
+            }
+            if let thread {
+                thread.join()
+                runner.withLock { $0 = .stopped }
+            }
+        case .stopped:
+            return
+        }
+    }
+
+    /// The current reload epoch (a counter that every broadcast increments).
+    public var epoch: Int { shared.epoch.load(ordering: .relaxed) }
+    /// This run's instance id (a new one every start: pages of an earlier run reload once).
+    public var instanceID: String { shared.instanceID }
+    /// WebSocket clients connected now.
+    public var connectedClients: Int { shared.clients.load(ordering: .relaxed) }
+    /// The base URL (`http://127.0.0.1:35729`).
+    public var url: String {
+        let host = configuration.host.contains(":") && !configuration.host.hasPrefix("[") ? "[\(configuration.host)]" : configuration.host
+        return "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)"
+    }
+    /// The `<script>` tag for a page rendered now; put it in the page's `<head>`.
+    /// Its `src` is relative to the broker's origin; embedders serving pages from another
+    /// port use ``scriptTag(origin:)``.
+    public var scriptTag: String { scriptTag(origin: "") }
+
+    /// The `<script>` tag with an absolute `src` on `origin` (e.g. `broker.url`).
+    public func scriptTag(origin: String) -> String {
+        Messages.scriptTag(prefix: origin + configuration.prefix, instance: instanceID, epoch: epoch)
+    }
+
+    static func makeInstanceID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let value = generator.next() as UInt64
+        let hex = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}
+
+/// Why a broker could not start.
+public enum BrokerError: Error, CustomStringConvertible, Sendable {
+    case addressInUse(host: String, port: Int)
+    case cannotListen(host: String, port: Int, UVError)
+    case eventLoop(UVError)
+
+    public var description: String {
+        switch self {
+        case .addressInUse(let host, let port):
+            "port \(port) on \(host) is already in use (another broker running?); choose another with --port, or 0 for any free port"
+        case .cannotListen(let host, let port, let error):
+            "cannot listen on \(host):\(port): \(error.name) (\(error.message))"
+        case .eventLoop(let error):
+            "cannot start the event loop: \(error)"
+        }
+    }
+}
+
+/// Moves a non-Sendable value to another thread that takes it over whole.
+struct UnsafeTransfer<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+extension ReloadBroker {
+    /// A snapshot of the broker's connections, for tests and benchmarks.
+    package struct Statistics: Sendable {
+        /// Open TCP connections (HTTP and WebSocket).
+        package var connections: Int
+        /// Upgraded WebSocket clients.
+        package var clients: Int
+        /// The largest number of bytes queued for one connection.
+        package var maxQueuedBytes: Int
+        /// Clients that owe a coalesced broadcast.
+        package var pendingBroadcasts: Int
+    }
+
+    /// Takes a snapshot on the loop and waits for it (nil when the broker is not running).
+    package func statistics() -> Statistics? {
+        let core = self.core
+        let result = Mutex<Statistics?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        guard executor.execute({
+            let core = core.value
+            result.withLock {
+                $0 = Statistics(
+                    connections: core.connections.count, clients: core.sockets.count,
+                    maxQueuedBytes: core.connections.map(\.tcp.queuedBytes).max() ?? 0,
+                    pendingBroadcasts: core.sockets.count { $0.pending != nil })
+            }
+            done.signal()
+        }) else { return nil }
+        done.wait()
+        return result.withLock { $0 }
+    }
+}

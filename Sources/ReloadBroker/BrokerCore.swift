@@ -1,0 +1,281 @@
+import HTMLInjection
+import HTTPCodec
+import Logging
+import Synchronization
+import UVLoop
+import WebSocketCodec
+
+/// State the broker shares across threads: read by the public API, written by the loop.
+final class BrokerSharedState: Sendable {
+    let instanceID: String
+    let epoch = Atomic<Int>(0)
+    let clients = Atomic<Int>(0)
+
+    init(instanceID: String) { self.instanceID = instanceID }
+}
+
+/// The broker on its loop: accepts connections, routes requests, broadcasts.
+///
+/// Loop-bound. One instance per event loop.
+final class BrokerCore {
+    let loop: EventLoop
+    let configuration: BrokerConfiguration
+    let logger: Logger
+    let shared: BrokerSharedState
+    let policy: AccessPolicy
+    let timeouts: Timeouts
+
+    private var listener: TCPListener?
+    private let sweepTimer: LoopTimer
+    private var stopTimer: LoopTimer?
+    private var signalWatchers: [SignalWatcher] = []
+    private var nextConnectionID: UInt64 = 0
+
+    /// Every open connection (for the sweep); each knows its index.
+    private(set) var connections: [ClientConnection] = []
+    /// Upgraded WebSocket clients: the broadcast list.
+    private(set) var sockets: [ClientConnection] = []
+
+    private(set) var isStopping = false
+    private var stopCompletions: [() -> Void] = []
+    private var isFinished = false
+
+    /// Frames encoded once and shared by every client.
+    let pongMessage: SharedBuffer
+    let pingFrame: SharedBuffer
+    private var latestFrame: (broadcast: PendingBroadcast, frame: SharedBuffer)?
+
+    struct Timeouts {
+        let head: UInt64, idle: UInt64, ping: UInt64, pong: UInt64, write: UInt64, linger: UInt64, stop: UInt64
+        let sweep: UInt64
+
+        init(_ configuration: BrokerConfiguration) {
+            head = configuration.headTimeout.milliseconds
+            idle = configuration.idleTimeout.milliseconds
+            ping = configuration.pingInterval.milliseconds
+            pong = configuration.pongTimeout.milliseconds
+            write = configuration.writeTimeout.milliseconds
+            stop = configuration.stopGracePeriod.milliseconds
+            linger = min(2000, stop)
+            // One sweep timer per loop: often enough for the shortest timeout, at most once a second.
+            sweep = max(10, min(1000, [head, idle, ping, pong, write, linger].min()! / 4))
+        }
+    }
+
+    init(loop: EventLoop, configuration: BrokerConfiguration, logger: Logger, shared: BrokerSharedState) throws(UVError) {
+        self.loop = loop
+        self.configuration = configuration
+        self.logger = logger
+        self.shared = shared
+        self.policy = AccessPolicy(allowedHosts: configuration.allowedHosts, allowedOrigins: configuration.allowedOrigins)
+        self.timeouts = Timeouts(configuration)
+        self.pongMessage = SharedBuffer(WebSocketFrameEncoder.text(#"{"type":"pong"}"#))
+        self.pingFrame = SharedBuffer(WebSocketFrameEncoder.frame(opcode: .ping, payload: []))
+        self.sweepTimer = LoopTimer(loop: loop)
+        let listener: TCPListener
+        do throws(UVError) {
+            listener = try TCPListener(loop: loop, host: configuration.host, port: configuration.port)
+        } catch {
+            sweepTimer.close()
+            throw error
+        }
+        do throws(UVError) {
+            try listener.listen { [unowned self] connection in self.accept(connection) }
+        } catch {
+            listener.close()
+            sweepTimer.close()
+            throw error
+        }
+        self.listener = listener
+        sweepTimer.start(after: timeouts.sweep, repeatEvery: timeouts.sweep) { [unowned self] in self.sweep() }
+        if configuration.handlesSignals {
+            for signal in [SIGINT, SIGTERM] {
+                let watcher = try SignalWatcher(loop: loop, signal: signal) { [unowned self] signal in
+                    self.logger.info("stopping on signal \(signal)")
+                    self.beginStop()
+                }
+                signalWatchers.append(watcher)
+            }
+            signalWatchers.append(try SignalWatcher(loop: loop, signal: SIGHUP) { [unowned self] _ in
+                self.logger.info("reload on SIGHUP")
+                self.broadcast(path: nil)
+            })
+        }
+    }
+
+    var port: Int { listener?.localPort ?? 0 }
+
+    // MARK: Connections
+
+    private func accept(_ tcp: TCPConnection) {
+        guard !isStopping else { tcp.close(); return }
+        nextConnectionID &+= 1
+        let connection = ClientConnection(tcp: tcp, core: self, id: nextConnectionID)
+        tcp.delegate = connection
+        tcp.setNoDelay(true)
+        connection.connectionIndex = connections.count
+        connections.append(connection)
+        tcp.startReading()
+    }
+
+    func remove(_ connection: ClientConnection) {
+        unregisterSocket(connection)
+        let index = connection.connectionIndex
+        guard index >= 0 else { return }
+        let last = connections.removeLast()
+        if index < connections.count {
+            connections[index] = last
+            last.connectionIndex = index
+        }
+        connection.connectionIndex = -1
+        if isStopping, connections.isEmpty { finish() }
+    }
+
+    func registerSocket(_ connection: ClientConnection) {
+        connection.socketIndex = sockets.count
+        sockets.append(connection)
+        shared.clients.store(sockets.count, ordering: .relaxed)
+        logger.debug("websocket client connected", metadata: ["connection.id": "\(connection.id)", "clients": "\(sockets.count)"])
+    }
+
+    func unregisterSocket(_ connection: ClientConnection) {
+        let index = connection.socketIndex
+        guard index >= 0 else { return }
+        let last = sockets.removeLast()
+        if index < sockets.count {
+            sockets[index] = last
+            last.socketIndex = index
+        }
+        connection.socketIndex = -1
+        shared.clients.store(sockets.count, ordering: .relaxed)
+    }
+
+    // MARK: Broadcast
+
+    /// Sends a reload (or, for a `.css` path, a stylesheet swap) to every client; returns how many it reached.
+    @discardableResult
+    func broadcast(path: String?) -> Int {
+        let epoch = shared.epoch.add(1, ordering: .relaxed).newValue
+        let broadcast: PendingBroadcast
+        if let path, Self.isStylesheet(path) {
+            broadcast = .css(epoch: epoch, path: path)
+        } else {
+            broadcast = .reload(epoch: epoch)
+        }
+        let frame = self.frame(for: broadcast)
+        var reached = 0
+        for socket in sockets where socket.deliver(broadcast, frame: frame) {
+            reached += 1
+        }
+        logger.info("broadcast \(Messages.describe(broadcast))", metadata: ["epoch": "\(epoch)", "clients": "\(reached)"])
+        return reached
+    }
+
+    /// The encoded frame of a broadcast (cached: the latest one is what pending clients need).
+    func frame(for broadcast: PendingBroadcast) -> SharedBuffer {
+        if let latestFrame, latestFrame.broadcast == broadcast { return latestFrame.frame }
+        let frame = SharedBuffer(WebSocketFrameEncoder.text(Messages.encode(broadcast)))
+        latestFrame = (broadcast, frame)
+        return frame
+    }
+
+    static func isStylesheet(_ path: String) -> Bool {
+        let clean = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
+        return clean.lowercased().hasSuffix(".css")
+    }
+
+    // MARK: Sweep (the one timer of the loop)
+
+    private func sweep() {
+        let now = loop.now
+        var index = 0
+        while index < connections.count {
+            let connection = connections[index]
+            index += 1
+            if check(connection, now: now) == false {
+                // Closing removes it asynchronously (close callback): nothing shifts now.
+                connection.tcp.close()
+            }
+        }
+    }
+
+    /// Returns false when the connection must be dropped.
+    private func check(_ connection: ClientConnection, now: UInt64) -> Bool {
+        if connection.blockedSince != 0, now - connection.blockedSince > timeouts.write {
+            logger.debug("dropping a client whose writes stay blocked", metadata: ["connection.id": "\(connection.id)"])
+            return false
+        }
+        switch connection.mode {
+        case .http, .closing:
+            return connection.deadline == 0 || now < connection.deadline
+        case .webSocket:
+            if connection.pingSentAt != 0 {
+                if now - connection.pingSentAt > timeouts.pong {
+                    logger.debug("dropping a client that stopped answering pings", metadata: ["connection.id": "\(connection.id)"])
+                    return false
+                }
+            } else if now - connection.lastHeard > timeouts.ping {
+                connection.ping(now: now)
+            }
+            return true
+        }
+    }
+
+    // MARK: Stop
+
+    /// Graceful stop: no new connections, close frames to every client, then everything closed
+    /// within the grace period, however many clients there are.
+    func beginStop(_ completion: (() -> Void)? = nil) {
+        if let completion { stopCompletions.append(completion) }
+        if isFinished {
+            runStopCompletions()
+            return
+        }
+        guard !isStopping else { return }
+        isStopping = true
+        listener?.close()
+        listener = nil
+        let goingAway = SharedBuffer(WebSocketFrameEncoder.close(code: .goingAway, reason: "broker stopping"))
+        for connection in connections {
+            switch connection.mode {
+            case .webSocket: connection.sendClose(goingAway)
+            case .http, .closing: connection.tcp.close()
+            }
+        }
+        let timer = LoopTimer(loop: loop)
+        stopTimer = timer
+        timer.start(after: timeouts.stop) { [unowned self] in
+            for connection in self.connections { connection.tcp.close() }
+        }
+        if connections.isEmpty { finish() }
+    }
+
+    private func finish() {
+        guard !isFinished else { return }
+        isFinished = true
+        sweepTimer.close()
+        stopTimer?.close()
+        stopTimer = nil
+        for watcher in signalWatchers { watcher.close() }
+        signalWatchers = []
+        shared.clients.store(0, ordering: .relaxed)
+        runStopCompletions()
+    }
+
+    private func runStopCompletions() {
+        let completions = stopCompletions
+        stopCompletions = []
+        for completion in completions { completion() }
+    }
+
+    // MARK: Injection
+
+    /// The `<script>` tag pages get, at the current epoch.
+    func snippet() -> String {
+        Messages.scriptTag(prefix: configuration.prefix, instance: shared.instanceID, epoch: shared.epoch.load(ordering: .relaxed))
+    }
+
+    func shouldInject(request: RequestHead, response: ResponseHead) -> Bool {
+        InjectionDecision.shouldInject(method: request.method, status: response.status.code, responseHeaders: response.headers)
+    }
+}

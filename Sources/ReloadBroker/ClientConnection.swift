@@ -1,0 +1,272 @@
+import HTTPCodec
+import Logging
+import UVLoop
+import WebSocketCodec
+
+/// One client of the broker: an HTTP/1.1 connection that may become a WebSocket.
+///
+/// Loop-bound. Kept small on purpose (thousands live at once): no read buffer
+/// (reads land in the loop's shared buffer; parsers keep only partial input),
+/// no timer (the core's one sweep timer checks the deadlines below).
+final class ClientConnection: TCPConnectionDelegate {
+    enum Mode: UInt8 {
+        /// Reading requests.
+        case http
+        /// Upgraded; in the core's broadcast list.
+        case webSocket
+        /// Error answered or close frame sent: discarding input until EOF or the linger deadline.
+        case closing
+    }
+
+    let tcp: TCPConnection
+    unowned let core: BrokerCore
+    let id: UInt64
+    var mode = Mode.http
+    /// Index in `core.connections`.
+    var connectionIndex = -1
+    /// Index in `core.sockets` while a WebSocket.
+    var socketIndex = -1
+
+    private var httpParser: HTTPRequestParser
+    private var webSocketParser: WebSocketParser?
+    /// A handler is answering the current request; later pipelined requests wait.
+    private var awaitingResponse = false
+    var streamingResponder: HTTPResponder?
+
+    // Deadlines, in loop milliseconds; 0 means none. Checked by `core.sweep`.
+    /// HTTP: end of the head timeout or of the idle timeout; closing: end of the linger.
+    var deadline: UInt64 = 0
+    /// WebSocket: last time anything was read.
+    var lastHeard: UInt64 = 0
+    /// WebSocket: when our unanswered ping was sent (0: none outstanding).
+    var pingSentAt: UInt64 = 0
+    /// When writes started to queue (0: not blocked).
+    var blockedSince: UInt64 = 0
+    /// The latest broadcast that could not be written because earlier output was still queued.
+    var pending: PendingBroadcast?
+    private var closeFrameSent = false
+
+    init(tcp: TCPConnection, core: BrokerCore, id: UInt64) {
+        self.tcp = tcp
+        self.core = core
+        self.id = id
+        self.httpParser = HTTPRequestParser(limits: core.configuration.httpLimits)
+        self.deadline = core.loop.now + core.timeouts.head
+    }
+
+    // MARK: Reading
+
+    func connection(_ connection: TCPConnection, didRead bytes: Span<UInt8>) {
+        switch mode {
+        case .http:
+            if !httpParser.isMidRequest, !awaitingResponse {
+                // First byte of a new request: the head timeout starts now.
+                deadline = core.loop.now + core.timeouts.head
+            }
+            httpParser.append(bytes)
+            processRequests()
+        case .webSocket:
+            lastHeard = core.loop.now
+            webSocketParser!.append(bytes)
+            processFrames()
+        case .closing:
+            break  // discarded: we only wait for the peer to go away
+        }
+    }
+
+    func connectionDidReachEndOfInput(_ connection: TCPConnection) {
+        switch mode {
+        case .http where awaitingResponse:
+            break  // answer the request in flight, then close (keep-alive is off after EOF)
+        default:
+            tcp.close()
+        }
+    }
+
+    func connectionDidDrain(_ connection: TCPConnection) {
+        blockedSince = 0
+        if let pending {
+            self.pending = nil
+            send(core.frame(for: pending))
+        }
+        if let responder = streamingResponder, let onWritable = responder.onWritable {
+            onWritable()
+        }
+    }
+
+    func connectionDidClose(_ connection: TCPConnection, error: UVError?) {
+        if let error, !error.isEndOfFile {
+            core.logger.debug("connection closed", metadata: ["connection.id": "\(id)", "error": "\(error)"])
+        }
+        streamingResponder?.onWritable = nil
+        streamingResponder = nil
+        core.remove(self)
+    }
+
+    // MARK: HTTP
+
+    private func processRequests() {
+        while mode == .http, !awaitingResponse, !tcp.isClosing {
+            let request: HTTPRequest
+            do throws(HTTPParseError) {
+                guard let next = try httpParser.nextRequest() else { return }
+                request = next
+            } catch {
+                core.logger.debug(
+                    "bad request", metadata: ["connection.id": "\(id)", "error": "\(error)", "status": "\(error.status.code)"])
+                fail(status: error.status, detail: error.detail)
+                return
+            }
+            awaitingResponse = true
+            deadline = 0
+            core.route(request, on: self)
+        }
+    }
+
+    /// Called by responders when a response is complete.
+    func responseFinished(keepAlive: Bool) {
+        awaitingResponse = false
+        guard mode == .http, !tcp.isClosing else { return }
+        if !keepAlive {
+            linger()
+            return
+        }
+        deadline = core.loop.now + (httpParser.isMidRequest ? core.timeouts.head : core.timeouts.idle)
+        processRequests()
+    }
+
+    /// Answers with an error status and closes the connection (after the peer had time to read it).
+    func fail(status: HTTPStatus, detail: String? = nil, headers: HTTPHeaders = [:]) {
+        awaitingResponse = true
+        tcp.write(HTTPResponseWriter.errorResponse(status, detail: detail, extraHeaders: headers))
+        linger()
+    }
+
+    /// Half-closes after the queued output and discards input until EOF or a short deadline, so
+    /// the peer reads our last response instead of a reset (closing with unread input sends RST).
+    func linger() {
+        guard mode != .closing else { return }
+        if mode == .webSocket { core.unregisterSocket(self) }
+        mode = .closing
+        tcp.shutdown()
+        deadline = core.loop.now + core.timeouts.linger
+    }
+
+    // MARK: WebSocket
+
+    /// Switches to WebSocket after the 101 response was written.
+    func upgrade() {
+        let leftover = httpParser.takeBufferedBytes()
+        httpParser = HTTPRequestParser(limits: core.configuration.httpLimits)
+        webSocketParser = WebSocketParser(role: .server, maxMessageBytes: core.configuration.maxMessageBytes)
+        awaitingResponse = false
+        mode = .webSocket
+        deadline = 0
+        lastHeard = core.loop.now
+        core.registerSocket(self)
+        if !leftover.isEmpty {
+            webSocketParser!.append(leftover)
+            processFrames()
+        }
+    }
+
+    private func processFrames() {
+        while mode == .webSocket {
+            let event: WebSocketEvent
+            do throws(WebSocketProtocolError) {
+                guard let next = try webSocketParser!.next() else { return }
+                event = next
+            } catch {
+                core.logger.debug(
+                    "websocket protocol error",
+                    metadata: ["connection.id": "\(id)", "close.code": "\(error.closeCode.rawValue)", "reason": "\(error.reason)"])
+                sendClose(WebSocketFrameEncoder.close(code: error.closeCode, reason: error.reason))
+                return
+            }
+            switch event {
+            case .text(let text):
+                // The client's application-level heartbeat: {"type":"ping"}.
+                if text.utf8.count < 64, text.contains("\"ping\"") { send(core.pongMessage) }
+            case .binary:
+                break
+            case .ping(let payload):
+                send(SharedBuffer(WebSocketFrameEncoder.pong(payload)))
+            case .pong:
+                pingSentAt = 0
+            case .close(let code, _):
+                // Echo the code (RFC 6455 §5.5.1), then close once it is written.
+                let reply = code.map { CloseCode(rawValue: $0) } ?? nil
+                sendClose(WebSocketFrameEncoder.close(code: reply))
+                return
+            }
+        }
+    }
+
+    /// Sends a close frame (once) and lingers until the peer closes.
+    func sendClose(_ frame: [UInt8]) {
+        sendClose(SharedBuffer(frame))
+    }
+
+    func sendClose(_ frame: SharedBuffer) {
+        guard !closeFrameSent, !tcp.isClosing else { return }
+        closeFrameSent = true
+        pending = nil
+        tcp.write(frame)
+        linger()
+    }
+
+    /// Sends a server ping (keepalive sweep).
+    func ping(now: UInt64) {
+        pingSentAt = now
+        send(core.pingFrame)
+    }
+
+    /// Writes a frame now, or coalesces it into the one pending broadcast when output is queued.
+    @discardableResult
+    func send(_ frame: SharedBuffer) -> Bool {
+        guard !tcp.isClosing else { return false }
+        switch tcp.write(frame) {
+        case .written:
+            return true
+        case .queued:
+            if blockedSince == 0 { blockedSince = core.loop.now }
+            if tcp.queuedBytes > core.configuration.maxQueuedBytes {
+                core.logger.debug("dropping a client that does not read", metadata: ["connection.id": "\(id)"])
+                tcp.close()
+                return false
+            }
+            return true
+        case .failed:
+            return false
+        }
+    }
+
+    /// Delivers a broadcast: at once when the socket is writable, else as the one pending reload.
+    func deliver(_ broadcast: PendingBroadcast, frame: SharedBuffer) -> Bool {
+        if tcp.queuedBytes == 0 {
+            return send(frame)
+        }
+        pending = pending.map { $0.merged(with: broadcast) } ?? broadcast
+        return true
+    }
+}
+
+/// A broadcast a blocked client still owes: coalesced so a client never needs more than one.
+enum PendingBroadcast: Equatable {
+    /// Reload the page (epoch of the latest broadcast).
+    case reload(epoch: Int)
+    /// Swap one stylesheet.
+    case css(epoch: Int, path: String)
+
+    var epoch: Int {
+        switch self {
+        case .reload(let epoch), .css(let epoch, _): epoch
+        }
+    }
+
+    /// Two pending updates make one: the same stylesheet twice stays a swap, anything else a reload.
+    func merged(with newer: PendingBroadcast) -> PendingBroadcast {
+        if case .css(_, let old) = self, case .css(_, let new) = newer, old == new { return newer }
+        return .reload(epoch: newer.epoch)
+    }
+}

@@ -1,0 +1,226 @@
+import FoundationEssentials
+import HTTPCodec
+import Logging
+import UVLoop
+import WebSocketCodec
+
+/// The broker's endpoints, under the configured prefix (default `/__reload`):
+///
+/// | endpoint | methods | answer |
+/// |---|---|---|
+/// | `/ws` | GET + Upgrade | WebSocket; a hello, then broadcasts |
+/// | `/client.js` | GET, HEAD | the client script |
+/// | `/health` | GET, HEAD | `{"status":"ok","instance":…,"epoch":…,"clients":…}` |
+/// | `/trigger` | POST | broadcast; optional `{"path":"…"}` body or `?path=`; answers how many clients it reached |
+///
+/// Everything else goes to the configured fallback handler, or the demo page.
+extension BrokerCore {
+    func route(_ request: HTTPRequest, on connection: ClientConnection) {
+        let head = request.head
+        guard policy.allowsHost(head.headers["Host"]) else {
+            let host = head.headers["Host"] ?? ""
+            logger.warning("refused a request for a foreign Host (DNS rebinding defence)", metadata: ["host": "\(host)"])
+            connection.fail(
+                status: .forbidden,
+                detail: "Host \"\(host)\" is not allowed. Allow it with --allow-host (allowedHosts when embedding).")
+            return
+        }
+        let responder = HTTPResponder(request: head, connection: connection)
+        let prefix = configuration.prefix
+        let path = head.path
+        guard path == prefix || path.hasPrefix(prefix + "/") else {
+            if let fallback = configuration.fallback {
+                fallback.handle(request, responder: responder)
+            } else if configuration.servesDemoPage {
+                DemoPage.handle(request, responder: responder, core: self)
+            } else {
+                responder.respond(Self.plain(.notFound, "Not found. The broker lives under \(prefix)/.\n"))
+            }
+            return
+        }
+        switch path.dropFirst(prefix.count) {
+        case "/ws":
+            upgrade(request, on: connection, responder: responder)
+        case "/client.js":
+            guard allowMethods(["GET", "HEAD"], responder) else { return }
+            var response = ResponseHead(status: .ok)
+            response.headers.add("Content-Type", "text/javascript; charset=utf-8")
+            response.headers.add("Cache-Control", "no-store")
+            response.headers.add("X-Content-Type-Options", "nosniff")
+            responder.respond(response, body: ClientScript.bytes)
+        case "/health":
+            guard allowMethods(["GET", "HEAD"], responder) else { return }
+            let body = #"{"status":"ok","protocol":\#(Messages.protocolVersion),"instance":"\#(shared.instanceID)","epoch":\#(shared.epoch.load(ordering: .relaxed)),"clients":\#(sockets.count)}"#
+            responder.respond(Self.json(.ok, body + "\n"))
+        case "/trigger":
+            trigger(request, responder: responder)
+        default:
+            responder.respond(Self.plain(.notFound, "Unknown broker endpoint \(path).\n"))
+        }
+    }
+
+    private func allowMethods(_ methods: [String], _ responder: HTTPResponder) -> Bool {
+        if methods.contains(responder.request.method) { return true }
+        var response = Self.plain(.methodNotAllowed, "Use \(methods.joined(separator: " or ")).\n")
+        response.head.headers.add("Allow", methods.joined(separator: ", "))
+        responder.respond(response)
+        return false
+    }
+
+    private func upgrade(_ request: HTTPRequest, on connection: ClientConnection, responder: HTTPResponder) {
+        let head = request.head
+        guard allowMethods(["GET"], responder) else { return }
+        guard WebSocketHandshake.isUpgradeRequest(head) else {
+            var response = Self.plain(.upgradeRequired, "This endpoint speaks WebSocket only.\n")
+            response.head.headers.add("Upgrade", "websocket")
+            response.head.headers.add("Connection", "Upgrade")
+            responder.respond(response)
+            return
+        }
+        if let origin = head.headers["Origin"], !policy.allowsOrigin(origin) {
+            logger.warning("refused a WebSocket from a foreign Origin", metadata: ["origin": "\(origin)"])
+            connection.fail(
+                status: .forbidden,
+                detail: "Origin \"\(origin)\" is not allowed. Allow it with --allow-origin (allowedOrigins when embedding).")
+            return
+        }
+        guard !isStopping else {
+            connection.fail(status: .serviceUnavailable, detail: "The broker is stopping.")
+            return
+        }
+        switch WebSocketHandshake.evaluate(head) {
+        case .upgrade(let response):
+            connection.tcp.write(response.serialized())
+            connection.upgrade()
+            let hello = Messages.hello(instance: shared.instanceID, epoch: shared.epoch.load(ordering: .relaxed))
+            connection.send(SharedBuffer(WebSocketFrameEncoder.text(hello)))
+        case .reject(let response, let reason):
+            logger.debug("refused a WebSocket handshake", metadata: ["reason": "\(reason)"])
+            var response = response
+            response.headers.replaceOrAdd("Connection", "close")
+            responder.respond(response, body: Array((reason + "\n").utf8))
+        }
+    }
+
+    private func trigger(_ request: HTTPRequest, responder: HTTPResponder) {
+        let head = request.head
+        guard allowMethods(["POST"], responder) else { return }
+        // A web page must not be able to trigger: browsers send Origin on cross-site POSTs
+        // (also simple-form text/plain ones); Sec-Fetch-Site covers the rest.
+        if let origin = head.headers["Origin"] {
+            guard policy.allowsOrigin(origin) else {
+                logger.warning("refused a trigger from a foreign Origin", metadata: ["origin": "\(origin)"])
+                responder.respond(Self.plain(.forbidden, "Origin \"\(origin)\" may not trigger reloads.\n"))
+                return
+            }
+        } else if head.headers["Sec-Fetch-Site"]?.lowercased() == "cross-site" {
+            responder.respond(Self.plain(.forbidden, "Cross-site requests may not trigger reloads.\n"))
+            return
+        }
+        if let token = configuration.token, !Self.carriesToken(token, head) {
+            var response = Self.plain(.unauthorized, "This broker needs its token (Authorization: Bearer TOKEN).\n")
+            response.head.headers.add("WWW-Authenticate", #"Bearer realm="reload-broker""#)
+            responder.respond(response)
+            return
+        }
+        var path = Self.queryValue("path", in: head.query)
+        if !request.body.isEmpty {
+            let type = head.headers["Content-Type"]?.lowercased() ?? "application/json"
+            guard type.hasPrefix("application/json") else {
+                responder.respond(Self.plain(.init(code: 415), "Send a JSON body: {\"path\": \"styles/site.css\"}.\n"))
+                return
+            }
+            struct Body: Decodable { var path: String? }
+            guard let body = try? JSONDecoder().decode(Body.self, from: Data(request.body)) else {
+                responder.respond(Self.plain(.badRequest, "The body is not valid JSON: expected {\"path\": \"…\"}.\n"))
+                return
+            }
+            path = body.path ?? path
+        }
+        let reached = broadcast(path: path)
+        let body = #"{"ok":true,"epoch":\#(shared.epoch.load(ordering: .relaxed)),"clients":\#(reached)}"#
+        responder.respond(Self.json(.ok, body + "\n"))
+    }
+
+    // MARK: Helpers
+
+    static func carriesToken(_ token: String, _ head: RequestHead) -> Bool {
+        var offered: [String] = []
+        if let authorization = head.headers["Authorization"], authorization.lowercased().hasPrefix("bearer ") {
+            offered.append(String(authorization.dropFirst(7).drop { $0 == " " }))
+        }
+        if let header = head.headers["X-Reload-Token"] { offered.append(header) }
+        if let query = queryValue("token", in: head.query) { offered.append(query) }
+        return offered.contains { constantTimeEqual($0, token) }
+    }
+
+    /// Compares without an early exit, so timing does not reveal how much of a guess was right.
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var difference: UInt8 = 0
+        for index in x.indices { difference |= x[index] ^ y[index] }
+        return difference == 0
+    }
+
+    /// A query parameter's value, percent-decoded (`+` as space); nil when absent.
+    static func queryValue(_ name: String, in query: String?) -> String? {
+        guard let query else { return nil }
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            if parts.first.map({ percentDecoded($0) }) == name {
+                return parts.count > 1 ? percentDecoded(parts[1]) : ""
+            }
+        }
+        return nil
+    }
+
+    static func percentDecoded(_ text: Substring) -> String {
+        var bytes: [UInt8] = []
+        var utf8 = Array(text.utf8)[...]
+        while let byte = utf8.popFirst() {
+            if byte == UInt8(ascii: "%"), utf8.count >= 2,
+                let value = UInt8(String(decoding: utf8.prefix(2), as: UTF8.self), radix: 16)
+            {
+                bytes.append(value)
+                utf8 = utf8.dropFirst(2)
+            } else {
+                bytes.append(byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    struct Response {
+        var head: ResponseHead
+        var body: [UInt8]
+    }
+
+    static func plain(_ status: HTTPStatus, _ text: String) -> Response {
+        var head = ResponseHead(status: status)
+        head.headers.add("Content-Type", "text/plain; charset=utf-8")
+        head.headers.add("Cache-Control", "no-store")
+        return Response(head: head, body: Array(text.utf8))
+    }
+
+    static func json(_ status: HTTPStatus, _ text: String) -> Response {
+        var head = ResponseHead(status: status)
+        head.headers.add("Content-Type", "application/json")
+        head.headers.add("Cache-Control", "no-store")
+        return Response(head: head, body: Array(text.utf8))
+    }
+}
+
+extension HTTPResponder {
+    func respond(_ response: BrokerCore.Response) {
+        respond(response.head, body: response.body)
+    }
+}
+
+extension HTTPParseError {
+    /// The human reason of a malformed request, for the error body.
+    var detail: String? {
+        if case .malformed(let reason) = self { return reason }
+        return nil
+    }
+}

@@ -1,1 +1,0 @@
-print("reload-broker: not built yet")

@@ -1,4 +1,0 @@
-import Testing
-@testable import ReloadBroker
-
-@Test func placeholderReloadBroker() { #expect(Bool(true)) }

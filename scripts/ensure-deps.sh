@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Makes sure the system packages the project needs are installed (Debian/Ubuntu).
+#   scripts/ensure-deps.sh            libuv1-dev (to build)
+#   scripts/ensure-deps.sh --browser  also chromium (for the real-browser tests)
+# As root it installs what is missing with apt-get; otherwise it says what to install.
+set -euo pipefail
+
+need=()
+pkg-config --exists libuv 2>/dev/null || need+=(libuv1-dev pkg-config)
+if [ "${1:-}" = "--browser" ]; then
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  command -v node >/dev/null 2>&1 || need+=(nodejs)
+fi
+[ ${#need[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing ${need[*]} (apt-get)…" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+else
+  echo "missing system packages: ${need[*]}" >&2
+  echo "install them with: sudo apt-get install ${need[*]}" >&2
+  exit 1
+fi
