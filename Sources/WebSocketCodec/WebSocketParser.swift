@@ -64,6 +64,9 @@ public struct WebSocketParser: Sendable {
         input.count - inputIndex + message.count + control.count
     }
 
+    /// Heap capacity held by the parser's buffers (for tests of idle memory).
+    var storageCapacity: Int { input.capacity + message.capacity + control.capacity }
+
     /// Queues bytes received from the peer. Dropped once the parser has failed.
     public mutating func append(_ bytes: Span<UInt8>) {
         guard failure == nil, !bytes.isEmpty else { return }
