@@ -35,16 +35,16 @@ public struct WebSocketParser: Sendable {
 
     private enum MessageKind: UInt8, Sendable { case none, text, binary }
 
-    /// A frame whose header has been read (§5.2).
+    /// A frame whose header has been read (§5.2). Fields ordered to pack into 16 bytes.
     private struct Frame: Sendable {
-        var opcode: WebSocketOpcode
-        var fin: Bool
         /// Payload bytes still to read.
         var remaining: Int
         /// The masking key as 4 bytes, first byte in the high bits (§5.3); 0 when unmasked.
         var maskingKey: UInt32
+        var opcode: WebSocketOpcode
+        var fin: Bool
         /// How many payload bytes have been unmasked so far, modulo 4 (§5.3: `j = i MOD 4`).
-        var maskOffset: Int
+        var maskOffset: UInt8
     }
 
     /// - Parameters:
@@ -165,8 +165,8 @@ public struct WebSocketParser: Sendable {
         let start = destination.count
         destination.append(contentsOf: chunk)
         if frame.maskingKey != 0 {
-            unmask(&destination, from: start, key: frame.maskingKey, offset: frame.maskOffset)
-            frame.maskOffset = (frame.maskOffset + chunk.count) & 3
+            unmask(&destination, from: start, key: frame.maskingKey, offset: Int(frame.maskOffset))
+            frame.maskOffset = UInt8(truncatingIfNeeded: (Int(frame.maskOffset) + chunk.count) & 3)
         }
     }
 
@@ -264,7 +264,7 @@ public struct WebSocketParser: Sendable {
             headerLength += 4
         }
         // A masked frame whose key is all zero is unmasked by a no-op, so key 0 doubles as "unmasked".
-        let frame = Frame(opcode: opcode, fin: fin, remaining: Int(length), maskingKey: key, maskOffset: 0)
+        let frame = Frame(remaining: Int(length), maskingKey: key, opcode: opcode, fin: fin, maskOffset: 0)
         return (frame, headerLength)
     }
 

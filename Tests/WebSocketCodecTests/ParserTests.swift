@@ -156,7 +156,7 @@ import Testing
 
     @Test func parserStaysSmall() {
         // It lives in every connection.
-        #expect(MemoryLayout<WebSocketParser>.size <= 128)
+        #expect(MemoryLayout<WebSocketParser>.size <= 96)
     }
 }
 
