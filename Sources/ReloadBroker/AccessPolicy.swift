@@ -33,7 +33,7 @@ struct AccessPolicy: Sendable {
         if allowsAnyOrigin { return true }
         let normalized = Self.normalizedOrigin(origin)
         if allowedOrigins.contains(normalized) { return true }
-        guard let schemeEnd = normalized.range(of: "://") else { return false }
+        guard let schemeEnd = normalized.firstRange(of: "://") else { return false }
         let scheme = normalized[..<schemeEnd.lowerBound]
         guard scheme == "http" || scheme == "https" else { return false }
         guard let name = Self.hostName(fromAuthority: String(normalized[schemeEnd.upperBound...])) else { return false }

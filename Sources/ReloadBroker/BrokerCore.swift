@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import HTMLInjection
 import HTTPCodec
 import Logging
@@ -12,6 +15,8 @@ final class BrokerSharedState: Sendable {
     let clients = Atomic<Int>(0)
 
     init(instanceID: String) { self.instanceID = instanceID }
+
+    var currentEpoch: Int { epoch.load(ordering: .relaxed) }
 }
 
 /// The broker on its loop: accepts connections, routes requests, broadcasts.

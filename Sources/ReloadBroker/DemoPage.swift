@@ -24,7 +24,7 @@ enum DemoPage {
             var response = ResponseHead(status: .ok)
             response.headers.add("Content-Type", "text/css; charset=utf-8")
             response.headers.add("Cache-Control", "no-store")
-            let hue = (core.shared.epoch.load(ordering: .relaxed) * 47) % 360
+            let hue = (core.shared.currentEpoch * 47) % 360
             responder.respond(response, body: Array(stylesheet(hue: hue).utf8))
         default:
             var response = ResponseHead(status: .notFound)

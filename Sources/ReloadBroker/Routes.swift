@@ -50,7 +50,7 @@ extension BrokerCore {
             responder.respond(response, body: ClientScript.bytes)
         case "/health":
             guard allowMethods(["GET", "HEAD"], responder) else { return }
-            let body = #"{"status":"ok","protocol":\#(Messages.protocolVersion),"instance":"\#(shared.instanceID)","epoch":\#(shared.epoch.load(ordering: .relaxed)),"clients":\#(sockets.count)}"#
+            let body = #"{"status":"ok","protocol":\#(Messages.protocolVersion),"instance":"\#(shared.instanceID)","epoch":\#(shared.currentEpoch),"clients":\#(sockets.count)}"#
             responder.respond(Self.json(.ok, body + "\n"))
         case "/trigger":
             trigger(request, responder: responder)
@@ -92,7 +92,7 @@ extension BrokerCore {
         case .upgrade(let response):
             connection.tcp.write(response.serialized())
             connection.upgrade()
-            let hello = Messages.hello(instance: shared.instanceID, epoch: shared.epoch.load(ordering: .relaxed))
+            let hello = Messages.hello(instance: shared.instanceID, epoch: shared.currentEpoch)
             connection.send(SharedBuffer(WebSocketFrameEncoder.text(hello)))
         case .reject(let response, let reason):
             logger.debug("refused a WebSocket handshake", metadata: ["reason": "\(reason)"])
@@ -138,7 +138,7 @@ extension BrokerCore {
             path = body.path ?? path
         }
         let reached = broadcast(path: path)
-        let body = #"{"ok":true,"epoch":\#(shared.epoch.load(ordering: .relaxed)),"clients":\#(reached)}"#
+        let body = #"{"ok":true,"epoch":\#(shared.currentEpoch),"clients":\#(reached)}"#
         responder.respond(Self.json(.ok, body + "\n"))
     }
 

@@ -4,12 +4,13 @@ import Glibc
 import Darwin
 #endif
 
-/// Writes a line to standard error.
+/// Writes a line to standard error (unbuffered, straight to descriptor 2).
 func printError(_ message: String) {
-    fputs(message + "\n", stderr)
+    let line = Array((message + "\n").utf8)
+    line.withUnsafeBytes { _ = write(2, $0.baseAddress, $0.count) }
 }
 
-/// Flushes standard output (it is block-buffered when piped, and scripts wait for the URL line).
+/// Flushes standard output (block-buffered when piped; scripts wait for the URL line).
 func flushStandardOutput() {
-    fflush(stdout)
+    fflush(nil)
 }
