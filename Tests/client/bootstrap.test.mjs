@@ -197,7 +197,8 @@ test('in a SharedWorkerGlobalScope it becomes the hub', () => {
   assert.deepEqual(plain(port.got), [{ hub: 1 }, { text: JSON.stringify(hello('a', 1)) }]);
 });
 
-test('size budget: client.js stays under 12 KB', () => {
+// Budget: 13 KB unminified (about 4.5 KB gzipped). Raise it only on purpose.
+test('size budget: client.js stays under 13 KB', () => {
   const size = Buffer.byteLength(code);
-  assert.ok(size < 12 * 1024, `client.js is ${size} bytes`);
+  assert.ok(size <= 13 * 1024, `client.js is ${size} bytes`);
 });

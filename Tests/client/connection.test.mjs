@@ -169,3 +169,16 @@ test('stop closes without retrying; a constructor that throws is retried with ba
   for (let i = 0; i < 100; i++) mock.timers.tick(10); // step: timers set inside callbacks
   assert.equal(tries, 4); // t=0, 100, 300, 700
 });
+
+test('a socket stuck connecting is dropped after ~12 s and retried', () => {
+  const { conn, rec, last, count } = make();
+  conn.wake(); const s = last();
+  mock.timers.tick(11_999); assert.equal(s.closed, false);
+  mock.timers.tick(1); assert.equal(s.closed, true);
+  assert.equal(rec.downs, 0);
+  mock.timers.tick(100); assert.equal(count(), 2);
+  const s2 = last(); s2.open();
+  for (let i = 0; i < 150; i++) { mock.timers.tick(100); s2.recv({ type: 'pong' }); }
+  assert.equal(s2.closed, false); // opening cancelled the connect timeout
+  assert.equal(count(), 2);
+});

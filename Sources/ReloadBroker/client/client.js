@@ -1,5 +1,5 @@
-/* reload-broker client: reloads the page (or swaps its CSS) when the broker says so,
-   reconnects by itself. Classic script; also runs as the SharedWorker hub (same URL). */
+/* reload-broker client: reloads the page or swaps its CSS when the broker says so.
+   Classic script; the same URL also runs as the SharedWorker hub. */
 (function (g) {
 'use strict';
 const me = g.document && g.document.currentScript; // only valid synchronously
@@ -31,10 +31,9 @@ function socketURL(script, base) {
 // 'reload' | 'baseline' (adopt the hello as the page's state) | 'none'
 function decideOnHello(page, hello) {
   if (typeof hello.instance !== 'string') return 'none';
-  if (page.instance == null) return 'baseline';
-  if (hello.instance !== page.instance) return 'reload';
-  if (typeof page.epoch !== 'number') return 'baseline';
-  return hello.epoch > page.epoch ? 'reload' : 'none';
+  const same = hello.instance === page.instance;
+  if (page.instance == null || (same && typeof page.epoch !== 'number')) return 'baseline';
+  return !same || hello.epoch > page.epoch ? 'reload' : 'none';
 }
 
 function parseMessage(text) {
@@ -114,6 +113,7 @@ function createConnection(url, on, WS) {
     s.onopen = () => { up = true; openedAt = Date.now(); alive(); beat(PING); };
     s.onmessage = e => { alive(); if (typeof e.data === 'string') on.message(e.data); };
     s.onclose = s.onerror = () => drop(s, true);
+    hb = setTimeout(() => drop(s, true), SILENT); // stuck connecting
   }
   function drop(s, again) {
     if (!s || ws !== s) return;
@@ -161,7 +161,7 @@ function createHub(makeConn) {
   });
   const add = p => { ports.set(p, { visible: true }); if (hello) post(p, { text: JSON.stringify(hello) }); };
   return {
-    ports, conn,
+    ports,
     connect(p) {
       p.onmessage = e => {
         const t = e.data && e.data.t;
@@ -181,7 +181,7 @@ function createHub(makeConn) {
 
 function bust(url, now) {
   const u = new URL(url);
-  u.searchParams.set('__rb', now);
+  u.searchParams.set('__rb', now); // cache buster
   return u.href;
 }
 
@@ -230,13 +230,13 @@ function scrollToRestore(raw, url, now) {
 }
 
 function startPage(w, el) {
-  const doc = w.document, loc = w.location, on = (t, f) => w.addEventListener(t, f);
-  const log = s => w.console.info('[reload-broker] ' + s);
+  const doc = w.document, loc = w.location, on = (t, f, o) => w.addEventListener(t, f, o),
+    log = s => w.console.info('[reload-broker] ' + s);
   let prev = null, store = null;
   try { store = w.sessionStorage; prev = scrollToRestore(store.getItem(KEY), loc.href, Date.now()); store.removeItem(KEY); } catch {}
   if (prev) {
     const go = () => w.scrollTo(+prev.x || 0, +prev.y || 0);
-    doc.readyState === 'complete' ? go() : w.addEventListener('load', go, { once: true });
+    doc.readyState === 'complete' ? go() : on('load', go, { once: true });
   }
   const ds = (el && el.dataset) || {}, epoch = parseInt(ds.epoch, 10);
   const page = { instance: ds.instance || null, epoch: epoch >= 0 ? epoch : null, loop: prev && prev.why };
@@ -269,12 +269,10 @@ function startPage(w, el) {
     const fail = () => { if (port !== p) return; port = null; try { p.close(); } catch {} direct(); };
     const t = setTimeout(fail, 3000);
     sw.onerror = fail;
-    p.onmessage = e => {
-      const d = e.data || {};
-      if (port !== p) return;
+    p.onmessage = ({ data: d }) => {
+      if (port !== p || !d) return;
       if (d.hub) clearTimeout(t);
-      else if (d.down) tab.down();
-      else if (typeof d.text === 'string') tab.message(d.text);
+      d.down ? tab.down() : typeof d.text === 'string' && tab.message(d.text);
     };
     vis();
   } catch { port = null; direct(); }
