@@ -1,0 +1,112 @@
+import HTTPCodec
+
+/// Whether to inject, decided from the request and response heads.
+///
+/// The broker rewrites bodies of arbitrary apps it proxies, so it must only touch responses a
+/// browser renders as a whole page: anything else (downloads, byte ranges, compressed bytes,
+/// redirects) would be corrupted, or the script would never run.
+public enum InjectionDecision {
+    /// The response header a filter adds after injecting; its presence means "already done".
+    ///
+    /// Broker instances can be chained (an app embedding the broker behind the CLI proxy),
+    /// and the outer one must skip a page the inner one already injected.
+    public static let injectedHeaderName = "X-Reload-Broker-Injected"
+
+    /// Only HTML bodies (Content-Type text/html or application/xhtml+xml, parameters and case ignored) of GET responses
+    /// whose status carries a page: 200 and other page-carrying statuses (203, 4xx, 5xx error pages incl. 404/500), not 1xx, 204, 205, 206, 304, 3xx redirects;
+    /// not HEAD (or any method but GET); not when Content-Encoding is present and not "identity"; not when the response says it is already injected (header `X-Reload-Broker-Injected`).
+    ///
+    /// Error pages are included because a developer fixing a 500 wants that page to reload
+    /// when the fix lands. The method is compared exactly, as HTTP methods are case-sensitive.
+    public static func shouldInject(method: String, status: Int, responseHeaders: HTTPHeaders) -> Bool {
+        guard method == "GET", statusCarriesPage(status) else { return false }
+        guard !responseHeaders.contains(injectedHeaderName) else { return false }
+        guard let contentType = responseHeaders["Content-Type"], isHTMLMediaType(contentType) else { return false }
+        for value in responseHeaders.values("Content-Encoding") {
+            for coding in Array(value.utf8).split(separator: UInt8(ascii: ",")) {
+                guard ASCII.equalsIgnoringCase(ASCII.trimmed(coding), "identity") else { return false }
+            }
+        }
+        return true
+    }
+
+    /// Rewrites response headers for an injected body: removes Content-Length (the caller then sends chunked or close-delimited, or sets a new length for whole bodies),
+    /// weakens a strong ETag to W/ (the bytes changed), removes Content-MD5/Digest, adds `X-Reload-Broker-Injected: 1` (guard against nested filters); keeps everything else in order.
+    ///
+    /// Content-Digest and Repr-Digest (RFC 9530) are removed too: with no content coding they
+    /// describe the very bytes that changed. The ETag keeps its position among the fields;
+    /// an existing injected-marker field is dropped so the marker appears exactly once, last.
+    public static func rewriteHeaders(_ headers: inout HTTPHeaders) {
+        var rewritten = HTTPHeaders()
+        for (name, value) in headers {
+            let lowered = Array(name.utf8)[...]
+            if droppedFields.contains(where: { ASCII.equalsIgnoringCase(lowered, $0) }) { continue }
+            if ASCII.equalsIgnoringCase(lowered, "etag"), !value.hasPrefix("W/") {
+                rewritten.add(name, "W/" + value)
+            } else {
+                rewritten.add(name, value)
+            }
+        }
+        rewritten.add(injectedHeaderName, "1")
+        headers = rewritten
+    }
+
+    /// Fields whose values describe the original body bytes, plus the marker field (re-added last).
+    private static let droppedFields = [
+        "content-length", "content-md5", "digest", "content-digest", "repr-digest",
+        "x-reload-broker-injected",
+    ]
+
+    /// 2xx pages except 204/205 (no body) and 206 (a byte range), and 4xx/5xx error pages.
+    private static func statusCarriesPage(_ status: Int) -> Bool {
+        switch status {
+        case 200...299: status != 204 && status != 205 && status != 206
+        case 400...599: true
+        default: false
+        }
+    }
+
+    /// Whether the media type before any `;` parameters is text/html or application/xhtml+xml.
+    private static func isHTMLMediaType(_ value: String) -> Bool {
+        let bytes = Array(value.utf8)
+        let end = bytes.firstIndex(of: UInt8(ascii: ";")) ?? bytes.endIndex
+        let type = ASCII.trimmed(bytes[..<end])
+        return ASCII.equalsIgnoringCase(type, "text/html") || ASCII.equalsIgnoringCase(type, "application/xhtml+xml")
+    }
+}
+
+/// Small byte helpers shared by the header rules and the scanner, so no Foundation is needed.
+enum ASCII {
+    /// Lowercases an ASCII letter and leaves every other byte alone.
+    ///
+    /// HTML tag names and HTTP tokens are case-insensitive only over ASCII.
+    @inline(__always)
+    static func lower(_ byte: UInt8) -> UInt8 {
+        byte &- 0x41 < 26 ? byte | 0x20 : byte
+    }
+
+    /// Whether the byte is an ASCII letter, the only bytes that can start an HTML tag name.
+    @inline(__always)
+    static func isLetter(_ byte: UInt8) -> Bool {
+        (byte | 0x20) &- 0x61 < 26
+    }
+
+    /// HTML whitespace: tab, line feed, form feed, carriage return, space.
+    @inline(__always)
+    static func isHTMLSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || (byte &- 0x09 < 5 && byte != 0x0B)
+    }
+
+    /// HTTP optional whitespace (space and tab) removed from both ends.
+    static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        var slice = bytes
+        while let first = slice.first, first == 0x20 || first == 0x09 { slice.removeFirst() }
+        while let last = slice.last, last == 0x20 || last == 0x09 { slice.removeLast() }
+        return slice
+    }
+
+    /// ASCII case-insensitive equality of a byte slice and a lowercase literal.
+    static func equalsIgnoringCase(_ bytes: ArraySlice<UInt8>, _ lowercase: String) -> Bool {
+        bytes.elementsEqual(lowercase.utf8) { lower($0) == $1 }
+    }
+}

@@ -1,4 +1,0 @@
-import Testing
-@testable import HTMLInjection
-
-@Test func placeholderHTMLInjection() { #expect(Bool(true)) }
