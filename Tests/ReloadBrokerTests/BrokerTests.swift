@@ -10,7 +10,7 @@ import WebSocketCodec
 @Suite("Broker over loopback sockets")
 struct BrokerTests {
     @Test func handshakeGreetsWithInstanceAndEpoch() throws {
-        try withBroker { broker in
+        try withBroker { broker throws in
             let client = try TestWebSocket(port: broker.port)
             let hello = try client.nextText()
             #expect(jsonField("type", in: hello) == "hello")
@@ -21,7 +21,7 @@ struct BrokerTests {
     }
 
     @Test func reloadReachesEveryClientWithTheNewEpoch() throws {
-        try withBroker { broker in
+        try withBroker { broker throws in
             let clients = try (0..<3).map { _ in try TestWebSocket(port: broker.port) }
             for client in clients { _ = try client.nextText() }
             #expect(eventually { broker.connectedClients == 3 })
@@ -42,7 +42,7 @@ struct BrokerTests {
     }
 
     @Test func aThousandClientsAllReceiveOneBroadcast() throws {
-        try withBroker { broker in
+        try withBroker { broker throws in
             var clients: [TestWebSocket] = []
             for _ in 0..<1000 {
                 let client = try TestWebSocket(port: broker.port)
@@ -59,7 +59,7 @@ struct BrokerTests {
     }
 
     @Test func triggerEndpointBroadcastsAndCountsClients() throws {
-        try withBroker { broker in
+        try withBroker { broker throws in
             let client = try TestWebSocket(port: broker.port)
             _ = try client.nextText()
             let response = try httpRequest(
@@ -75,7 +75,7 @@ struct BrokerTests {
     }
 
     @Test func healthReportsState() throws {
-        try withBroker { broker in
+        try withBroker { broker throws in
             let response = try httpRequest(port: broker.port, path: "/__reload/health")
             #expect(response.status == 200)
             #expect(response.headers["Content-Type"] == "application/json")
@@ -88,7 +88,7 @@ struct BrokerTests {
     }
 
     @Test func servesTheClientScript() throws {
-        try withBroker { broker in
+        try withBroker { broker throws in
             let response = try httpRequest(port: broker.port, path: "/__reload/client.js")
             #expect(response.status == 200)
             #expect(response.headers["Content-Type"]?.hasPrefix("text/javascript") == true)
@@ -98,7 +98,7 @@ struct BrokerTests {
     }
 
     @Test func prefixIsConfigurable() throws {
-        try withBroker({ $0.prefix = "dev/live/" }) { broker in
+        try withBroker({ $0.prefix = "dev/live/" }) { broker throws in
             #expect(try httpRequest(port: broker.port, path: "/dev/live/health").status == 200)
             #expect(try httpRequest(port: broker.port, path: "/__reload/health").status == 404)
             let client = try TestWebSocket(port: broker.port, path: "/dev/live/ws")
@@ -107,7 +107,7 @@ struct BrokerTests {
     }
 
     @Test func answersPingsWithTheSamePayloadAndAppPings() throws {
-        try withBroker { broker in
+        try withBroker { broker throws in
             let client = try TestWebSocket(port: broker.port)
             _ = try client.nextText()
             try client.send(opcode: .ping, Array("are you there".utf8))
@@ -118,7 +118,7 @@ struct BrokerTests {
     }
 
     @Test func closeHandshakeEchoesTheCodeThenCloses() throws {
-        try withBroker { broker in
+        try withBroker { broker throws in
             let client = try TestWebSocket(port: broker.port)
             _ = try client.nextText()
             try client.socket.send(WebSocketFrameEncoder.close(code: .normalClosure, reason: "bye", maskingKey: (9, 8, 7, 6)))
@@ -129,7 +129,7 @@ struct BrokerTests {
     }
 
     @Test func protocolErrorsCloseWithTheirCodes() throws {
-        try withBroker { broker in
+        try withBroker { broker throws in
             // Unmasked client frame: 1002.
             let unmasked = try TestWebSocket(port: broker.port)
             _ = try unmasked.nextText()
@@ -155,7 +155,7 @@ struct BrokerTests {
         try withBroker({
             $0.pingInterval = .milliseconds(100)
             $0.pongTimeout = .milliseconds(200)
-        }) { broker in
+        }) { broker throws in
             let client = try TestWebSocket(port: broker.port)
             _ = try client.nextText()
             // This client never answers: it receives a ping, then the connection ends.
@@ -165,7 +165,7 @@ struct BrokerTests {
     }
 
     @Test func aReloadBetweenRenderAndConnectIsNotLost() throws {
-        try withBroker { broker in
+        try withBroker { broker throws in
             // The page is rendered at epoch 0 ...
             let tag = broker.scriptTag
             #expect(tag.contains(#"data-epoch="0""#))
@@ -237,7 +237,7 @@ struct BrokerTests {
     }
 
     @Test func portInUseIsAClearError() throws {
-        try withBroker { broker in
+        try withBroker { broker throws in
             var configuration = BrokerConfiguration()
             configuration.port = broker.port
             #expect {
@@ -250,7 +250,7 @@ struct BrokerTests {
     }
 
     @Test func aClientThatDoesNotReadKeepsAtMostOnePendingReload() throws {
-        try withBroker { broker in
+        try withBroker { broker throws in
             // A small receive window and large messages, so the kernel buffers fill quickly.
             let stuck = try TestWebSocket(port: broker.port, receiveBuffer: 4096)
             _ = try stuck.nextText()

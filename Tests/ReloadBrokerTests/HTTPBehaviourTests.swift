@@ -5,7 +5,7 @@ import Testing
 @Suite("HTTP answers and limits over loopback")
 struct HTTPBehaviourTests {
     @Test func pipelinedRequestsAreAnsweredInOrder() throws {
-        try withBroker { broker in
+        try withBroker { broker throws in
             let socket = try TestSocket(port: broker.port)
             let one = "GET /__reload/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
             let two = "GET /nope HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
@@ -17,7 +17,7 @@ struct HTTPBehaviourTests {
     }
 
     @Test func keepAliveAndHTTP10() throws {
-        try withBroker { broker in
+        try withBroker { broker throws in
             let socket = try TestSocket(port: broker.port)
             var reader = TestResponseReader()
             for _ in 0..<3 {
@@ -44,7 +44,7 @@ struct HTTPBehaviourTests {
         ("GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505),
     ])
     func badRequestsGetTheirStatusAndTheConnectionCloses(request: String, status: Int) throws {
-        try withBroker { broker in
+        try withBroker { broker throws in
             let socket = try TestSocket(port: broker.port)
             try socket.send(request)
             var reader = TestResponseReader()
@@ -54,7 +54,7 @@ struct HTTPBehaviourTests {
     }
 
     @Test func oversizedHeadGets431() throws {
-        try withBroker { broker in
+        try withBroker { broker throws in
             let socket = try TestSocket(port: broker.port)
             try socket.send("GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + String(repeating: "a", count: 20_000) + "\r\n\r\n")
             var reader = TestResponseReader()
@@ -63,7 +63,7 @@ struct HTTPBehaviourTests {
     }
 
     @Test func wrongMethodsOnBrokerPathsGet405() throws {
-        try withBroker { broker in
+        try withBroker { broker throws in
             let get = try httpRequest(port: broker.port, path: "/__reload/trigger")
             #expect(get.status == 405)
             #expect(get.headers["Allow"] == "POST")
@@ -73,14 +73,14 @@ struct HTTPBehaviourTests {
     }
 
     @Test func plainGetOnTheSocketEndpointGets426() throws {
-        try withBroker { broker in
+        try withBroker { broker throws in
             let response = try httpRequest(port: broker.port, path: "/__reload/ws")
             #expect(response.status == 426)
         }
     }
 
     @Test func wrongWebSocketVersionGets426WithTheVersion() throws {
-        try withBroker { broker in
+        try withBroker { broker throws in
             let response = try httpRequest(
                 port: broker.port, path: "/__reload/ws",
                 headers: [
@@ -93,7 +93,7 @@ struct HTTPBehaviourTests {
     }
 
     @Test func aClientThatNeverFinishesItsHeadIsDropped() throws {
-        try withBroker({ $0.headTimeout = .milliseconds(200) }) { broker in
+        try withBroker({ $0.headTimeout = .milliseconds(200) }) { broker throws in
             let socket = try TestSocket(port: broker.port)
             try socket.send("GET / HTTP/1.1\r\nHost: a\r\n")  // and then nothing
             _ = try socket.readToEnd(timeout: .seconds(10))
@@ -101,9 +101,9 @@ struct HTTPBehaviourTests {
     }
 
     @Test func idleKeepAliveConnectionsAreClosed() throws {
-        try withBroker({ $0.idleTimeout = .milliseconds(200) }) { broker in
+        try withBroker({ $0.idleTimeout = .milliseconds(200) }) { broker throws in
             let socket = try TestSocket(port: broker.port)
-            try socket.send("GET /__reload/health HTTP/1.1\r\nHost: a\r\n\r\n")
+            try socket.send("GET /__reload/health HTTP/1.1\r\nHost: localhost\r\n\r\n")
             var reader = TestResponseReader()
             #expect(try reader.next(from: socket).status == 200)
             #expect(try socket.readToEnd(timeout: .seconds(10)).isEmpty)
@@ -111,7 +111,7 @@ struct HTTPBehaviourTests {
     }
 
     @Test func demoPageCarriesTheClientTag() throws {
-        try withBroker({ $0.servesDemoPage = true }) { broker in
+        try withBroker({ $0.servesDemoPage = true }) { broker throws in
             let page = try httpRequest(port: broker.port, path: "/")
             #expect(page.status == 200)
             #expect(page.text.contains(#"<script src="/__reload/client.js" data-reload-broker"#))
@@ -128,7 +128,7 @@ struct HTTPBehaviourTests {
 struct SecurityTests {
     @Test(arguments: ["evil.example", "evil.example:35729", "127.0.0.1.nip.io", "localhost.evil.example"])
     func foreignHostsAreRefused(host: String) throws {
-        try withBroker { broker in
+        try withBroker { broker throws in
             let response = try httpRequest(port: broker.port, path: "/__reload/health", host: host)
             #expect(response.status == 403)
         }
@@ -136,13 +136,13 @@ struct SecurityTests {
 
     @Test(arguments: ["localhost", "127.0.0.1", "app.localhost", "[::1]", "192.168.1.20"])
     func loopbackNamesAndIPLiteralsAreAnswered(host: String) throws {
-        try withBroker { broker in
+        try withBroker { broker throws in
             #expect(try httpRequest(port: broker.port, path: "/__reload/health", host: host).status == 200)
         }
     }
 
     @Test func configuredHostsAreAnswered() throws {
-        try withBroker({ $0.allowedHosts = ["myapp.test", ".dev.test"] }) { broker in
+        try withBroker({ $0.allowedHosts = ["myapp.test", ".dev.test"] }) { broker throws in
             #expect(try httpRequest(port: broker.port, path: "/__reload/health", host: "myapp.test").status == 200)
             #expect(try httpRequest(port: broker.port, path: "/__reload/health", host: "a.dev.test").status == 200)
             #expect(try httpRequest(port: broker.port, path: "/__reload/health", host: "other.test").status == 403)
@@ -151,7 +151,7 @@ struct SecurityTests {
 
     @Test(arguments: ["https://evil.example", "null", "http://127.0.0.1.evil.example", "file://"])
     func webSocketsFromForeignOriginsAreRefused(origin: String) throws {
-        try withBroker { broker in
+        try withBroker { broker throws in
             #expect(throws: TestClientError.self) { try TestWebSocket(port: broker.port, origin: origin) }
             #expect(broker.connectedClients == 0)
         }
@@ -159,14 +159,14 @@ struct SecurityTests {
 
     @Test(arguments: ["http://localhost:3000", "https://127.0.0.1:8443", "http://[::1]:5173", "http://app.localhost"])
     func webSocketsFromLoopbackOriginsAreAccepted(origin: String) throws {
-        try withBroker { broker in
+        try withBroker { broker throws in
             let client = try TestWebSocket(port: broker.port, origin: origin)
             #expect(jsonField("type", in: try client.nextText()) == "hello")
         }
     }
 
     @Test func configuredOriginsAreAccepted() throws {
-        try withBroker({ $0.allowedOrigins = ["https://app.test:8443"] }) { broker in
+        try withBroker({ $0.allowedOrigins = ["https://app.test:8443"] }) { broker throws in
             let client = try TestWebSocket(port: broker.port, origin: "https://app.test:8443")
             #expect(jsonField("type", in: try client.nextText()) == "hello")
             #expect(throws: TestClientError.self) { try TestWebSocket(port: broker.port, origin: "https://app.test:9999") }
@@ -174,7 +174,7 @@ struct SecurityTests {
     }
 
     @Test func crossSiteTriggersAreRefused() throws {
-        try withBroker { broker in
+        try withBroker { broker throws in
             // A page on another site POSTing JSON, or a simple form with text/plain.
             let json = try httpRequest(
                 port: broker.port, method: "POST", path: "/__reload/trigger",
@@ -196,7 +196,7 @@ struct SecurityTests {
     }
 
     @Test func formBodiesAreRefusedEvenFromAllowedOrigins() throws {
-        try withBroker { broker in
+        try withBroker { broker throws in
             let form = try httpRequest(
                 port: broker.port, method: "POST", path: "/__reload/trigger",
                 headers: [("Content-Type", "application/x-www-form-urlencoded")], body: Array("path=x".utf8))
@@ -206,7 +206,7 @@ struct SecurityTests {
     }
 
     @Test func theTokenIsRequiredWhenConfigured() throws {
-        try withBroker({ $0.token = "s3cret" }) { broker in
+        try withBroker({ $0.token = "s3cret" }) { broker throws in
             #expect(try httpRequest(port: broker.port, method: "POST", path: "/__reload/trigger").status == 401)
             #expect(
                 try httpRequest(

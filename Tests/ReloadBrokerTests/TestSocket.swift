@@ -214,7 +214,7 @@ final class TestWebSocket {
 
 /// A field of a flat JSON object such as the broker's messages (tests only).
 func jsonField(_ name: String, in text: String) -> String? {
-    guard let range = text.range(of: "\"\(name)\":") else { return nil }
+    guard let range = text.firstRange(of: "\"\(name)\":") else { return nil }
     var value = text[range.upperBound...]
     if value.hasPrefix("\"") {
         value = value.dropFirst()
