@@ -280,7 +280,16 @@ final class BrokerCore {
         Messages.scriptTag(prefix: configuration.prefix, instance: shared.instanceID, epoch: shared.epoch.load(ordering: .relaxed))
     }
 
+    /// Whether an HTML response gets the client: pages only, not fragments fetched by a page's own
+    /// script (htmx, Turbo, `fetch`), which would run a second client or show a stray tag.
     func shouldInject(request: RequestHead, response: ResponseHead) -> Bool {
-        InjectionDecision.shouldInject(method: request.method, status: response.status.code, responseHeaders: response.headers)
+        if request.headers["HX-Request"] != nil { return false }
+        if let destination = request.headers["Sec-Fetch-Dest"]?.lowercased(),
+            !["document", "iframe", "frame", "embed", "object"].contains(destination)
+        {
+            return false
+        }
+        return InjectionDecision.shouldInject(
+            method: request.method, status: response.status.code, responseHeaders: response.headers)
     }
 }

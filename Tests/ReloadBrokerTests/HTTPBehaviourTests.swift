@@ -221,3 +221,22 @@ struct SecurityTests {
         }
     }
 }
+
+@Suite("Injection into pages the broker answers")
+struct InjectionRoutingTests {
+    @Test(arguments: [
+        ([("Sec-Fetch-Dest", "document")], true),
+        ([("Sec-Fetch-Dest", "iframe")], true),
+        ([], true),
+        ([("Sec-Fetch-Dest", "empty")], false),
+        ([("HX-Request", "true")], false),
+    ])
+    func pagesAreInjectedFragmentsAreNot(headers: [(String, String)], injected: Bool) throws {
+        try withBroker({ $0.servesDemoPage = true }) { broker throws in
+            let page = try httpRequest(port: broker.port, path: "/", headers: headers)
+            #expect(page.status == 200)
+            #expect(page.text.contains("data-reload-broker") == injected)
+            #expect((page.headers["X-Reload-Broker-Injected"] != nil) == injected)
+        }
+    }
+}

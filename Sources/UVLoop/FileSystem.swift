@@ -1,0 +1,170 @@
+import CLibUV
+
+/// Facts about a file system entry (`uv_fs_stat`).
+public struct FileInfo: Sendable, Equatable {
+    public var size: Int64
+    public var isDirectory: Bool
+    public var isRegularFile: Bool
+    /// Modification time in nanoseconds since the epoch (full resolution, not seconds).
+    public var modifiedNanoseconds: Int64
+    /// Inode change time in nanoseconds (changes on rename-over saves even when mtime is restored).
+    public var changedNanoseconds: Int64
+    public var inode: UInt64
+    public var device: UInt64
+
+    init(_ stat: uv_stat_t) {
+        size = Int64(stat.st_size)
+        let type = stat.st_mode & UInt64(S_IFMT)
+        isDirectory = type == UInt64(S_IFDIR)
+        isRegularFile = type == UInt64(S_IFREG)
+        modifiedNanoseconds = Int64(stat.st_mtim.tv_sec) * 1_000_000_000 + Int64(stat.st_mtim.tv_nsec)
+        changedNanoseconds = Int64(stat.st_ctim.tv_sec) * 1_000_000_000 + Int64(stat.st_ctim.tv_nsec)
+        inode = stat.st_ino
+        device = stat.st_dev
+    }
+}
+
+/// Synchronous file access through libuv's `uv_fs_*` calls (no callback: they run on the
+/// calling thread).
+///
+/// Used for serving a developer's local files: metadata calls and 64 KiB reads paced by
+/// the socket take microseconds from the page cache, so they run on the loop thread
+/// rather than round-tripping through libuv's thread pool. A stalled disk (a dead
+/// network mount) would stall the loop; that trade is acceptable for a development server.
+public enum LocalFileSystem {
+    /// Stats a path, following symbolic links.
+    public static func info(_ path: String) throws(UVError) -> FileInfo {
+        var request = uv_fs_t()
+        defer { uv_fs_req_cleanup(&request) }
+        try UVError.check(uv_fs_stat(nil, &request, path, nil), "stat(\(path))")
+        return FileInfo(request.statbuf)
+    }
+
+    /// The canonical absolute path (symbolic links resolved), or an error when it does not exist.
+    public static func realPath(_ path: String) throws(UVError) -> String {
+        var request = uv_fs_t()
+        defer { uv_fs_req_cleanup(&request) }
+        try UVError.check(uv_fs_realpath(nil, &request, path, nil), "realpath(\(path))")
+        return String(cString: request.ptr.assumingMemoryBound(to: CChar.self))
+    }
+
+    /// The entries of a directory (names only, without `.` and `..`), with whether each is a directory.
+    public static func list(_ path: String) throws(UVError) -> [(name: String, isDirectory: Bool)] {
+        var request = uv_fs_t()
+        defer { uv_fs_req_cleanup(&request) }
+        try UVError.check(uv_fs_scandir(nil, &request, path, 0, nil), "scandir(\(path))")
+        var entries: [(String, Bool)] = []
+        var entry = uv_dirent_t()
+        while uv_fs_scandir_next(&request, &entry) == 0 {
+            let name = String(cString: entry.name)
+            var isDirectory = entry.type == UV_DIRENT_DIR
+            if entry.type == UV_DIRENT_UNKNOWN || entry.type == UV_DIRENT_LINK {
+                isDirectory = (try? info(path + "/" + name))?.isDirectory ?? false
+            }
+            entries.append((name, isDirectory))
+        }
+        return entries
+    }
+}
+
+/// An open file read in steps (`uv_fs_open` / `uv_fs_read` / `uv_fs_close`, synchronous; see ``LocalFileSystem``).
+public final class LocalFile {
+    private var descriptor: uv_file
+    /// Facts about the open file (taken with `fstat` right after opening, so they describe these bytes).
+    public let info: FileInfo
+    /// Bytes read so far.
+    public private(set) var offset: Int64 = 0
+
+    /// Opens a file read-only.
+    public init(path: String) throws(UVError) {
+        var request = uv_fs_t()
+        let opened = uv_fs_open(nil, &request, path, O_RDONLY | O_CLOEXEC, 0, nil)
+        uv_fs_req_cleanup(&request)
+        try UVError.check(opened, "open(\(path))")
+        descriptor = opened
+        var stat = uv_fs_t()
+        defer { uv_fs_req_cleanup(&stat) }
+        let status = uv_fs_fstat(nil, &stat, descriptor, nil)
+        if status < 0 {
+            Self.close(descriptor)
+            throw UVError(code: status, operation: "fstat(\(path))")
+        }
+        info = FileInfo(stat.statbuf)
+    }
+
+    /// Reads up to `maxLength` bytes from the current offset; an empty array at end of file.
+    public func read(maxLength: Int = 64 * 1024) throws(UVError) -> [UInt8] {
+        precondition(descriptor >= 0, "read from a closed LocalFile")
+        var bytes = [UInt8](repeating: 0, count: maxLength)
+        let count = bytes.withUnsafeMutableBytes { raw -> Int32 in
+            var buffer = uv_buf_init(raw.baseAddress!.assumingMemoryBound(to: CChar.self), UInt32(raw.count))
+            var request = uv_fs_t()
+            defer { uv_fs_req_cleanup(&request) }
+            return uv_fs_read(nil, &request, descriptor, &buffer, 1, offset, nil)
+        }
+        try UVError.check(count, "read")
+        bytes.removeLast(maxLength - Int(count))
+        offset += Int64(count)
+        return bytes
+    }
+
+    /// Closes the file; idempotent.
+    public func close() {
+        guard descriptor >= 0 else { return }
+        Self.close(descriptor)
+        descriptor = -1
+    }
+
+    private static func close(_ descriptor: uv_file) {
+        var request = uv_fs_t()
+        _ = uv_fs_close(nil, &request, descriptor, nil)
+        uv_fs_req_cleanup(&request)
+    }
+
+    deinit { close() }
+}
+
+/// Watches one directory for changes of its entries (`uv_fs_event_t`; inotify on Linux,
+/// which is not recursive: a recursive watch is one watcher per directory).
+public final class DirectoryWatcher: LoopHandle {
+    /// One change: the entry's name within the directory (nil when the OS gave none).
+    public struct Change: Sendable, Equatable {
+        public var name: String?
+        /// The entry appeared, disappeared or was renamed (`UV_RENAME`).
+        public var renamed: Bool
+        /// The entry's content or metadata changed (`UV_CHANGE`).
+        public var changed: Bool
+    }
+
+    private var callback: ((Result<Change, UVError>) -> Void)?
+    /// The watched path.
+    public let path: String
+
+    public init(loop: EventLoop, path: String, _ callback: @escaping (Result<Change, UVError>) -> Void) throws(UVError) {
+        self.path = path
+        super.init(loop: loop, type: UV_FS_EVENT)
+        let watcher = OpaquePointer(handle).assumingMemory(uv_fs_event_t.self)
+        uv_fs_event_init(loop.raw, watcher)
+        attach()
+        self.callback = callback
+        let status = uv_fs_event_start(watcher, { handle, name, events, status in
+            let watcher = LoopHandle.object(handle!.pointee.data, as: DirectoryWatcher.self)
+            guard let callback = watcher.callback else { return }
+            if status < 0 {
+                callback(.failure(UVError(code: status, operation: "watch(\(watcher.path))")))
+            } else {
+                let change = Change(
+                    name: name.map { String(cString: $0) },
+                    renamed: events & Int32(UV_RENAME.rawValue) != 0,
+                    changed: events & Int32(UV_CHANGE.rawValue) != 0)
+                callback(.success(change))
+            }
+        }, path, 0)
+        if status < 0 {
+            close()
+            throw UVError(code: status, operation: "watch(\(path))")
+        }
+    }
+
+    override func didClose() { callback = nil }
+}
