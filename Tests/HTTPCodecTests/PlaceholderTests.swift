@@ -1,4 +1,0 @@
-import Testing
-@testable import HTTPCodec
-
-@Test func placeholderHTTPCodec() { #expect(Bool(true)) }
