@@ -84,6 +84,11 @@ public struct HTTPRequestParser: Sendable {
     /// Start of the line containing `scanIndex`, to recognise the empty line ending a section.
     private var lineStart = 0
     private var state: State = .head
+    #if DEBUG
+    /// Bytes the line scanner has examined, so tests can prove 1-byte feeding is linear.
+    /// Debug builds only; release builds do not carry it.
+    private(set) var scannedByteCount = 0
+    #endif
     private var pending: PendingBox?
 
     public init(limits: HTTPLimits = .init()) {
@@ -393,6 +398,9 @@ public struct HTTPRequestParser: Sendable {
         let windowEnd = Swift.min(end, readIndex + limits.maxHeadBytes)
         var index = scanIndex
         while index < windowEnd {
+            #if DEBUG
+            scannedByteCount += 1
+            #endif
             let byte = buffer[index]
             if byte == ASCII.lf {
                 if !untilEmptyLine
