@@ -3,15 +3,15 @@
 
 /// Byte constants used by the HTTP/1.1 grammar (RFC 9110 §5.6, RFC 9112 §2).
 enum ASCII {
-    static let cr: UInt8 = 0x0D
-    static let lf: UInt8 = 0x0A
-    static let sp: UInt8 = 0x20
-    static let htab: UInt8 = 0x09
-    static let colon: UInt8 = 0x3A
-    static let comma: UInt8 = 0x2C
-    static let semicolon: UInt8 = 0x3B
-    static let questionMark: UInt8 = 0x3F
-    static let nul: UInt8 = 0x00
+    @inline(__always) static var cr: UInt8 { 0x0D }
+    @inline(__always) static var lf: UInt8 { 0x0A }
+    @inline(__always) static var sp: UInt8 { 0x20 }
+    @inline(__always) static var htab: UInt8 { 0x09 }
+    @inline(__always) static var colon: UInt8 { 0x3A }
+    @inline(__always) static var comma: UInt8 { 0x2C }
+    @inline(__always) static var semicolon: UInt8 { 0x3B }
+    @inline(__always) static var questionMark: UInt8 { 0x3F }
+    @inline(__always) static var nul: UInt8 { 0x00 }
 
     /// `tchar` from RFC 9110 §5.6.2: the characters allowed in a token (methods, field names, codings).
     @inline(__always)

@@ -395,7 +395,8 @@ public struct HTTPRequestParser: Sendable {
     /// the whole section, so the line parsers never see a CR.
     private mutating func scan(untilEmptyLine: Bool, tooLong: HTTPParseError) throws(HTTPParseError) -> Int? {
         let end = buffer.count
-        let windowEnd = Swift.min(end, readIndex + limits.maxHeadBytes)
+        // Written so that a limit of Int.max cannot overflow.
+        let windowEnd = end - readIndex > limits.maxHeadBytes ? readIndex + limits.maxHeadBytes : end
         var index = scanIndex
         while index < windowEnd {
             #if DEBUG

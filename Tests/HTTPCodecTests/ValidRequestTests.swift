@@ -247,6 +247,13 @@ struct ValidRequestTests {
         #expect(parseRequests(chunked, limits: bodyLimit).values.first?.body == bytes("abcd"))
     }
 
+    @Test func unlimitedLimitsDoNotOverflow() {
+        let limits = HTTPLimits(maxHeadBytes: .max, maxBodyBytes: .max, maxHeaderCount: .max)
+        for example in validExamples {
+            #expect(parseRequests(example.input, feeding: .chunks(of: 3), limits: limits).values == example.expected)
+        }
+    }
+
     @Test func streamingModeDoesNotApplyBodyLimit() {
         let limits = HTTPLimits(maxBodyBytes: 4)
         let input = bytes(
