@@ -81,5 +81,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "BrowserTests",
+            dependencies: [
+                "ReloadBroker", "HTTPCodec",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["reload-broker", "ReloadBroker", "HTTPCodec", "WebSocketCodec"],
+            swiftSettings: swiftSettings
+        ),
     ]
 )
