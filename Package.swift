@@ -15,6 +15,9 @@ let package = Package(
     products: [
         .library(name: "ReloadBroker", targets: ["ReloadBroker"]),
         .library(name: "HTMLInjection", targets: ["HTMLInjection"]),
+        .library(name: "HTTPCodec", targets: ["HTTPCodec"]),
+        .library(name: "WebSocketCodec", targets: ["WebSocketCodec"]),
+        .library(name: "UVLoop", targets: ["UVLoop"]),
         .executable(name: "reload-broker", targets: ["reload-broker"]),
         .executable(name: "embedded-example", targets: ["EmbeddedExample"]),
     ],
@@ -66,6 +69,10 @@ let package = Package(
             path: "Examples/Embedded",
             swiftSettings: swiftSettings
         ),
+        // Loopback clients shared by the socket, CLI and browser suites.
+        .target(
+            name: "TestSupport", dependencies: ["HTTPCodec", "WebSocketCodec"], path: "Tests/TestSupport",
+            swiftSettings: swiftSettings),
         .testTarget(name: "HTTPCodecTests", dependencies: ["HTTPCodec"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WebSocketCodecTests", dependencies: ["WebSocketCodec", "HTTPCodec"],
@@ -76,7 +83,7 @@ let package = Package(
         .testTarget(
             name: "ReloadBrokerTests",
             dependencies: [
-                "ReloadBroker", "UVLoop", "HTTPCodec", "WebSocketCodec", "HTMLInjection",
+                "ReloadBroker", "UVLoop", "HTTPCodec", "WebSocketCodec", "HTMLInjection", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -91,7 +98,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["reload-broker", "ReloadBroker", "HTTPCodec", "WebSocketCodec"],
+            dependencies: ["reload-broker", "ReloadBroker", "HTTPCodec", "WebSocketCodec", "TestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

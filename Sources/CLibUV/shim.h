@@ -12,4 +12,17 @@ static inline int rb_set_reuseport(int fd) {
     int one = 1;
     return setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) == 0 ? 0 : -errno;
 }
+
+#include <signal.h>
+#include <pthread.h>
+
+/// Unblocks one signal for the calling thread. A process started by a parent whose thread had
+/// signals blocked (test runners, some supervisors) inherits that mask; libuv's signal watcher
+/// would then never see the signal.
+static inline int rb_unblock_signal(int signum) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, signum);
+    return -pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
 #endif

@@ -45,6 +45,8 @@ public struct BrokerConfiguration: Sendable {
     public var servesDemoPage = false
     /// Stop on SIGINT/SIGTERM and reload on SIGHUP (for programs that own the process, like the CLI).
     public var handlesSignals = false
+    /// Files to watch: a change broadcasts a reload (a stylesheet-only change, a CSS swap).
+    public var watch: WatchConfiguration?
     /// Handles requests outside ``prefix`` (static files, a proxy); HTML it answers gets the client injected.
     public var fallback: (any RequestHandler)?
 

@@ -34,6 +34,7 @@ final class BrokerCore {
     private let sweepTimer: LoopTimer
     private var stopTimer: LoopTimer?
     private var signalWatchers: [SignalWatcher] = []
+    private var fileWatcher: FileWatcher?
     private var nextConnectionID: UInt64 = 0
 
     /// Every open connection (for the sweep); each knows its index.
@@ -93,6 +94,11 @@ final class BrokerCore {
         }
         self.listener = listener
         sweepTimer.start(after: timeouts.sweep, repeatEvery: timeouts.sweep) { [unowned self] in self.sweep() }
+        if let watch = configuration.watch {
+            fileWatcher = FileWatcher(loop: loop, configuration: watch, logger: logger) { [unowned self] paths in
+                self.filesChanged(paths)
+            }
+        }
         if configuration.handlesSignals {
             for signal in [SIGINT, SIGTERM] {
                 let watcher = try SignalWatcher(loop: loop, signal: signal) { [unowned self] signal in
@@ -189,6 +195,29 @@ final class BrokerCore {
         return clean.lowercased().hasSuffix(".css")
     }
 
+    /// Folders the file watcher watches now (for the CLI's start-up message and tests).
+    var watchedFolders: [String] { fileWatcher?.watchedFolders ?? [] }
+
+    /// A settled batch of file changes: stylesheets only → swap them; anything else → reload.
+    private func filesChanged(_ paths: [String]) {
+        let shown = paths.prefix(3).joined(separator: ", ") + (paths.count > 3 ? " and \(paths.count - 3) more" : "")
+        logger.info("changed: \(shown)")
+        let stylesheets = paths.filter { Self.isStylesheet($0) }
+        if !stylesheets.isEmpty, stylesheets.count == paths.count, stylesheets.count <= 8 {
+            for path in stylesheets { broadcast(path: urlPath(forFile: path)) }
+        } else {
+            broadcast(path: nil)
+        }
+    }
+
+    /// The URL path of a changed file: relative to the served folder when inside it, else its name.
+    func urlPath(forFile path: String) -> String {
+        if let root = configuration.watch?.servedRoot.map(FileWatcher.trimmed), path.hasPrefix(root + "/") {
+            return String(path.dropFirst(root.count))
+        }
+        return FileWatcher.split(path).name
+    }
+
     // MARK: Sweep (the one timer of the loop)
 
     private func sweep() {
@@ -262,6 +291,8 @@ final class BrokerCore {
         stopTimer?.close()
         stopTimer = nil
         for watcher in signalWatchers { watcher.close() }
+        fileWatcher?.close()
+        fileWatcher = nil
         signalWatchers = []
         shared.clients.store(0, ordering: .relaxed)
         runStopCompletions()

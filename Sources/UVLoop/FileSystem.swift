@@ -72,8 +72,8 @@ public final class LocalFile {
     private var descriptor: uv_file
     /// Facts about the open file (taken with `fstat` right after opening, so they describe these bytes).
     public let info: FileInfo
-    /// Bytes read so far.
-    public private(set) var offset: Int64 = 0
+    /// Where the next read starts (set it to seek).
+    public var offset: Int64 = 0
 
     /// Opens a file read-only.
     public init(path: String) throws(UVError) {

@@ -99,6 +99,8 @@ public final class SignalWatcher: LoopHandle {
         uv_signal_init(loop.raw, signalHandle)
         attach()
         self.callback = callback
+        // The signal must not stay blocked in this (the loop's) thread, or it is never delivered.
+        _ = rb_unblock_signal(signal)
         let status = uv_signal_start(signalHandle, { handle, signum in
             let object = LoopHandle.object(handle!.pointee.data, as: SignalWatcher.self)
             object.callback?(signum)

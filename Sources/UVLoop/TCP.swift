@@ -324,3 +324,59 @@ extension String {
         return self
     }
 }
+
+extension TCPConnection {
+    /// Connects to `host:port` (an IP literal or `localhost`); `completion` runs on the loop's
+    /// thread with the connection (not yet reading) or the error.
+    public static func connect(
+        loop: EventLoop, host: String, port: Int, _ completion: @escaping (Result<TCPConnection, UVError>) -> Void
+    ) {
+        let connection = TCPConnection(loop: loop)
+        let address: SocketAddress
+        do throws(UVError) {
+            address = try SocketAddress(host: host, port: port)
+        } catch {
+            connection.close()
+            completion(.failure(error))
+            return
+        }
+        let request = ConnectRequest(connection: connection, completion: completion, target: "\(host):\(port)")
+        request.raw.pointee.data = Unmanaged.passRetained(request).toOpaque()
+        let status = try? address.withSockaddr { (address) throws(UVError) -> Int32 in
+            uv_tcp_connect(request.raw, connection.tcp, address) { raw, status in
+                let request = Unmanaged<ConnectRequest>.fromOpaque(raw!.pointee.data).takeRetainedValue()
+                request.finish(status: status)
+            }
+        }
+        if let status, status < 0 {
+            Unmanaged<ConnectRequest>.fromOpaque(request.raw.pointee.data).release()
+            connection.close()
+            completion(.failure(UVError(code: status, operation: "connect(\(host):\(port))")))
+        }
+    }
+}
+
+/// One pending `uv_connect_t`.
+private final class ConnectRequest {
+    let raw = UnsafeMutablePointer<uv_connect_t>.allocate(capacity: 1)
+    let connection: TCPConnection
+    let completion: (Result<TCPConnection, UVError>) -> Void
+    let target: String
+
+    init(connection: TCPConnection, completion: @escaping (Result<TCPConnection, UVError>) -> Void, target: String) {
+        self.connection = connection
+        self.completion = completion
+        self.target = target
+    }
+
+    func finish(status: Int32) {
+        if status < 0 {
+            connection.close()
+            completion(.failure(UVError(code: status, operation: "connect(\(target))")))
+        } else {
+            completion(.success(connection))
+        }
+    }
+
+    deinit { raw.deallocate() }
+}

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import UVLoop
 
 /// Writes a line to standard error (unbuffered, straight to descriptor 2).
 func printError(_ message: String) {
@@ -13,4 +14,9 @@ func printError(_ message: String) {
 /// Flushes standard output (block-buffered when piped; scripts wait for the URL line).
 func flushStandardOutput() {
     fflush(nil)
+}
+
+/// The canonical path of an existing file or folder, nil when it does not exist.
+func realPath(_ path: String) -> String? {
+    try? LocalFileSystem.realPath(path)
 }

@@ -11,7 +11,7 @@ struct ReloadBrokerCommand: ParsableCommand {
             Run `reload-broker serve` and open the URL it prints: the demo page reloads \
             when you trigger it (`curl -X POST http://127.0.0.1:35729/__reload/trigger`).
             """,
-        subcommands: [Serve.self]
+        subcommands: [Serve.self, Trigger.self]
     )
 }
 
@@ -21,6 +21,16 @@ enum ExitStatus {
     static let addressInUse: Int32 = 3
     /// Any other failure to start listening.
     static let cannotListen: Int32 = 4
+    /// `--root` is missing or not a folder.
+    static let rootMissing: Int32 = 5
+    /// A `--watch` path does not exist.
+    static let watchPathMissing: Int32 = 6
+    /// `trigger`: the broker took the reload but no page was connected.
+    static let noClients: Int32 = 1
+    /// `trigger`: no broker answered at the URL.
+    static let brokerUnreachable: Int32 = 7
+    /// `trigger`: the broker refused (token, origin) or answered an error.
+    static let triggerRefused: Int32 = 8
 }
 
 struct CommonOptions: ParsableArguments {
@@ -87,14 +97,72 @@ struct CommonOptions: ParsableArguments {
 
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run a broker that serves the built-in demo page with live reload.")
+        abstract: "Serve a folder (or the built-in demo) with live reload, and reload on file changes.",
+        discussion: """
+            Examples:
+              reload-broker serve --root site            serve ./site, reload when anything in it changes
+              reload-broker serve --root public --watch src --ignore '*.map'
+              reload-broker serve                        the built-in demo page
+            SIGHUP triggers a reload; SIGINT/SIGTERM stop. Exit statuses: 3 port in use, 4 cannot listen,
+            5 root missing, 6 watch path missing, 64 bad option values.
+            """)
 
     @OptionGroup var options: CommonOptions
+
+    @Option(help: "Folder to serve; HTML pages get the reload client injected.")
+    var root: String?
+
+    @Option(name: .customLong("watch"), help: "File or folder to watch (recursively); repeatable. Defaults to --root.")
+    var watchPaths: [String] = []
+
+    @Option(name: .customLong("ignore"), help: "Glob of names to ignore besides .git, .build, node_modules and editor temp files; repeatable.")
+    var ignorePatterns: [String] = []
+
+    @Option(help: "Quiet time in milliseconds after the last change before reloading.")
+    var debounce = 40
+
+    @Flag(help: "Do not watch anything (reload only by trigger or SIGHUP).")
+    var noWatch = false
+
+    func validate() throws {
+        guard (0...10_000).contains(debounce) else {
+            throw ValidationError("--debounce must be between 0 and 10000 milliseconds, not \(debounce).")
+        }
+    }
 
     func run() throws {
         let logger = options.makeLogger()
         var configuration = options.brokerConfiguration()
-        configuration.servesDemoPage = true
+        var watched: [String] = []
+        if let root {
+            let handler: StaticFileHandler
+            do {
+                handler = try StaticFileHandler(root: root, logger: logger)
+            } catch {
+                printError("reload-broker: cannot serve: \(error)")
+                throw ExitCode(ExitStatus.rootMissing)
+            }
+            configuration.fallback = handler
+            watched = noWatch ? [] : (watchPaths.isEmpty ? [root] : watchPaths)
+        } else {
+            configuration.servesDemoPage = true
+            watched = noWatch ? [] : watchPaths
+        }
+        if !watched.isEmpty {
+            var resolved: [String] = []
+            for path in watched {
+                guard let real = realPath(path) else {
+                    printError("reload-broker: cannot watch \(path): no such file or folder")
+                    throw ExitCode(ExitStatus.watchPathMissing)
+                }
+                resolved.append(real)
+            }
+            var watch = WatchConfiguration(paths: resolved)
+            watch.ignore += ignorePatterns
+            watch.debounce = .milliseconds(debounce)
+            watch.servedRoot = root.flatMap(realPath)
+            configuration.watch = watch
+        }
         let broker: ReloadBroker
         do {
             broker = try ReloadBroker(configuration: configuration, logger: logger)
@@ -105,8 +173,16 @@ struct Serve: ParsableCommand {
             default: throw ExitCode(ExitStatus.cannotListen)
             }
         }
-        print("reload-broker: serving the demo at \(broker.url)/ (open it in a browser)")
-        print("reload-broker: trigger a reload with: curl -X POST \(broker.url)\(configuration.prefix)/trigger")
+        if let root {
+            print("reload-broker: serving \(root) at \(broker.url)/")
+        } else {
+            print("reload-broker: serving the demo at \(broker.url)/ (open it in a browser)")
+        }
+        if watched.isEmpty {
+            print("reload-broker: watching nothing; trigger with: curl -X POST \(broker.url)\(configuration.prefix)/trigger")
+        } else {
+            print("reload-broker: watching \(watched.joined(separator: ", "))")
+        }
         flushStandardOutput()
         broker.run()
         if !options.quiet { printError("reload-broker: stopped") }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Logging
 import ReloadBroker
+import TestSupport
 
 /// A logger that drops everything (tests assert behaviour, not log lines).
 let quietLogger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }

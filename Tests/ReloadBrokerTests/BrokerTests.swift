@@ -4,6 +4,7 @@ import Glibc
 import HTTPCodec
 import Logging
 import ReloadBroker
+import TestSupport
 import Testing
 import WebSocketCodec
 

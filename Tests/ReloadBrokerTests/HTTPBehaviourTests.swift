@@ -1,5 +1,6 @@
 import HTTPCodec
 import ReloadBroker
+import TestSupport
 import Testing
 
 @Suite("HTTP answers and limits over loopback")

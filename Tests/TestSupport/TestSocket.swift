@@ -5,16 +5,17 @@ import HTTPCodec
 import WebSocketCodec
 
 /// Errors of the test clients; each names what was awaited.
-struct TestClientError: Error, CustomStringConvertible {
-    let description: String
+public struct TestClientError: Error, CustomStringConvertible {
+    public let description: String
+    public init(description: String) { self.description = description }
 }
 
 /// A blocking loopback TCP client for tests: every wait is bounded by a timeout (poll(2)).
-final class TestSocket {
-    let fd: Int32
-    private(set) var isOpen = true
+public final class TestSocket {
+    public let fd: Int32
+    public private(set) var isOpen = true
 
-    init(port: Int, host: String = "127.0.0.1", receiveBuffer: Int32? = nil) throws {
+    public init(port: Int, host: String = "127.0.0.1", receiveBuffer: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestClientError(description: "socket() failed: errno \(errno)") }
         if var size = receiveBuffer {
@@ -36,7 +37,7 @@ final class TestSocket {
         }
     }
 
-    func send(_ bytes: [UInt8]) throws {
+    public func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -45,10 +46,10 @@ final class TestSocket {
         }
     }
 
-    func send(_ text: String) throws { try send(Array(text.utf8)) }
+    public func send(_ text: String) throws { try send(Array(text.utf8)) }
 
     /// Waits up to `timeout` for bytes; returns them, or [] at end of stream. Throws on timeout.
-    func receive(timeout: Duration = .seconds(10), max: Int = 65536) throws -> [UInt8] {
+    public func receive(timeout: Duration = .seconds(10), max: Int = 65536) throws -> [UInt8] {
         var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
         let ready = poll(&descriptor, 1, milliseconds)
@@ -63,7 +64,7 @@ final class TestSocket {
     }
 
     /// Reads until the peer closes; throws when it does not within `timeout`.
-    func readToEnd(timeout: Duration = .seconds(10)) throws -> [UInt8] {
+    public func readToEnd(timeout: Duration = .seconds(10)) throws -> [UInt8] {
         var all: [UInt8] = []
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
@@ -76,9 +77,9 @@ final class TestSocket {
         }
     }
 
-    func shutdownWrite() { shutdown(fd, Int32(SHUT_WR)) }
+    public func shutdownWrite() { shutdown(fd, Int32(SHUT_WR)) }
 
-    func close() {
+    public func close() {
         guard isOpen else { return }
         isOpen = false
         Glibc.close(fd)
@@ -88,18 +89,20 @@ final class TestSocket {
 }
 
 /// A parsed HTTP response.
-struct TestResponse {
-    var status: Int
-    var headers: HTTPHeaders
-    var body: [UInt8]
-    var text: String { String(decoding: body, as: UTF8.self) }
+public struct TestResponse {
+    public var status: Int
+    public var headers: HTTPHeaders
+    public var body: [UInt8]
+    public var text: String { String(decoding: body, as: UTF8.self) }
 }
 
 /// Reads HTTP responses from a socket (Content-Length bodies, or until close).
-struct TestResponseReader {
+public struct TestResponseReader {
     private var buffer: [UInt8] = []
 
-    mutating func next(from socket: TestSocket, headRequest: Bool = false, timeout: Duration = .seconds(10)) throws -> TestResponse {
+    public init() {}
+
+    public mutating func next(from socket: TestSocket, headRequest: Bool = false, timeout: Duration = .seconds(10)) throws -> TestResponse {
         while true {
             if let response = try parse(headRequest: headRequest) { return response }
             let chunk = try socket.receive(timeout: timeout)
@@ -142,14 +145,14 @@ struct TestResponseReader {
     }
 
     /// Bytes read past the last response (e.g. WebSocket frames after a 101).
-    mutating func takeRemainder() -> [UInt8] {
+    public mutating func takeRemainder() -> [UInt8] {
         defer { buffer = [] }
         return buffer
     }
 }
 
 /// One request on a new connection.
-func httpRequest(
+public func httpRequest(
     port: Int, method: String = "GET", path: String, headers: [(String, String)] = [], body: [UInt8] = [],
     host: String = "127.0.0.1"
 ) throws -> TestResponse {
@@ -164,11 +167,11 @@ func httpRequest(
 }
 
 /// A WebSocket client (client role: masks its frames) over a blocking test socket.
-final class TestWebSocket {
-    let socket: TestSocket
+public final class TestWebSocket {
+    public let socket: TestSocket
     private var parser = WebSocketParser(role: .client, maxMessageBytes: 1 << 20)
 
-    init(port: Int, path: String = "/__reload/ws", origin: String? = "http://localhost:3000", receiveBuffer: Int32? = nil) throws {
+    public init(port: Int, path: String = "/__reload/ws", origin: String? = "http://localhost:3000", receiveBuffer: Int32? = nil) throws {
         socket = try TestSocket(port: port, receiveBuffer: receiveBuffer)
         var generator = SystemRandomNumberGenerator()
         let key = WebSocketHandshake.makeKey(using: &generator)
@@ -185,7 +188,7 @@ final class TestWebSocket {
     }
 
     /// The next event; throws on timeout or when the stream ends first.
-    func next(timeout: Duration = .seconds(10)) throws -> WebSocketEvent {
+    public func next(timeout: Duration = .seconds(10)) throws -> WebSocketEvent {
         while true {
             if let event = try parser.next() { return event }
             let bytes = try socket.receive(timeout: timeout)
@@ -195,7 +198,7 @@ final class TestWebSocket {
     }
 
     /// The next text message (skipping control frames).
-    func nextText(timeout: Duration = .seconds(10)) throws -> String {
+    public func nextText(timeout: Duration = .seconds(10)) throws -> String {
         while true {
             switch try next(timeout: timeout) {
             case .text(let text): return text
@@ -205,15 +208,15 @@ final class TestWebSocket {
         }
     }
 
-    func send(opcode: WebSocketOpcode, _ payload: [UInt8]) throws {
+    public func send(opcode: WebSocketOpcode, _ payload: [UInt8]) throws {
         try socket.send(WebSocketFrameEncoder.frame(opcode: opcode, payload: payload, maskingKey: (1, 2, 3, 4)))
     }
 
-    func sendText(_ text: String) throws { try send(opcode: .text, Array(text.utf8)) }
+    public func sendText(_ text: String) throws { try send(opcode: .text, Array(text.utf8)) }
 }
 
 /// A field of a flat JSON object such as the broker's messages (tests only).
-func jsonField(_ name: String, in text: String) -> String? {
+public func jsonField(_ name: String, in text: String) -> String? {
     guard let range = text.firstRange(of: "\"\(name)\":") else { return nil }
     var value = text[range.upperBound...]
     if value.hasPrefix("\"") {

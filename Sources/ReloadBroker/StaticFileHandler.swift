@@ -1,0 +1,382 @@
+import HTTPCodec
+import Logging
+import UVLoop
+
+/// Serves a folder: the `reload-broker serve --root DIR` handler; HTML pages get the client injected.
+///
+/// - Safe paths: the request path is percent-decoded one segment at a time; `..`, encoded
+///   slashes or backslashes, NUL bytes, and hidden segments (`.git`, `.env`; `.well-known`
+///   excepted) are refused, and the resolved real path (symbolic links followed) must stay
+///   inside the root's real path. Refusals are 403 or 404 and logged.
+/// - Directories answer with their `index.html` (`/dir` redirects to `/dir/`), or a listing.
+/// - `Cache-Control: no-store` everywhere, and strong `ETag`s built from inode, size and the
+///   nanosecond modification and change times, so two saves within one second never look
+///   alike (one-second `Last-Modified` dates leave pages stale). HTML is always sent whole
+///   (its injected tag carries the current epoch), other files answer `If-None-Match` with 304.
+/// - Files are streamed in 64 KiB steps paced by the socket (never read whole), with single
+///   byte ranges (`Range: bytes=a-b`) for media seeking.
+public struct StaticFileHandler: RequestHandler {
+    /// The folder served.
+    public let root: String
+    private let realRoot: String
+    private let logger: Logger
+    /// File names tried for a directory, in order.
+    public var indexFiles = ["index.html", "index.htm"]
+    /// HTML files up to this size are sent with a Content-Length (read whole); larger ones stream.
+    static let wholeHTMLLimit: Int64 = 8 << 20
+
+    /// Fails when `root` does not exist or is not a directory.
+    public init(root: String, logger: Logger = Logger(label: "reload-broker.static")) throws(StaticFileError) {
+        let real: String
+        do throws(UVError) {
+            real = try LocalFileSystem.realPath(root)
+        } catch {
+            throw .rootMissing(root)
+        }
+        guard (try? LocalFileSystem.info(real))?.isDirectory == true else { throw .rootNotDirectory(root) }
+        self.root = root
+        self.realRoot = real
+        self.logger = logger
+    }
+
+    public func handle(_ request: HTTPRequest, responder: HTTPResponder) {
+        let head = request.head
+        guard head.method == "GET" || head.method == "HEAD" else {
+            var response = ResponseHead(status: .methodNotAllowed)
+            response.headers.add("Allow", "GET, HEAD")
+            send(.methodNotAllowed, "This server only reads files: use GET or HEAD.", head: response, responder)
+            return
+        }
+        let segments: [String]
+        switch Self.segments(of: head.path) {
+        case .success(let decoded):
+            segments = decoded
+        case .failure(let refusal):
+            logger.warning("refused a path", metadata: ["path": "\(head.path)", "reason": "\(refusal.reason)"])
+            send(refusal.status, refusal.reason, responder)
+            return
+        }
+        let candidate = ([realRoot] + segments).joined(separator: "/")
+        guard let real = try? LocalFileSystem.realPath(candidate), let info = try? LocalFileSystem.info(real) else {
+            send(.notFound, "Not found: \(head.path)", responder)
+            return
+        }
+        guard real == realRoot || real.hasPrefix(realRoot == "/" ? "/" : realRoot + "/") else {
+            logger.warning("refused a path that leaves the root", metadata: ["path": "\(head.path)", "target": "\(real)"])
+            send(.forbidden, "Forbidden: \(head.path) leads outside the served folder.", responder)
+            return
+        }
+        if info.isDirectory {
+            guard head.path.hasSuffix("/") else {
+                var response = ResponseHead(status: .movedPermanently)
+                response.headers.add("Location", head.path + "/" + (head.query.map { "?" + $0 } ?? ""))
+                responder.respond(response, body: [])
+                return
+            }
+            for index in indexFiles {
+                if let indexInfo = try? LocalFileSystem.info(real + "/" + index), indexInfo.isRegularFile {
+                    serveFile(real + "/" + index, request: head, responder)
+                    return
+                }
+            }
+            listDirectory(real, urlPath: head.path, responder)
+            return
+        }
+        guard info.isRegularFile else {
+            send(.forbidden, "Forbidden: \(head.path) is not a regular file.", responder)
+            return
+        }
+        serveFile(real, request: head, responder)
+    }
+
+    // MARK: Files
+
+    private func serveFile(_ path: String, request: RequestHead, _ responder: HTTPResponder) {
+        let file: LocalFile
+        do throws(UVError) {
+            file = try LocalFile(path: path)
+        } catch {
+            send(error.code == -13 ? .forbidden : .notFound, "Cannot read \(request.path): \(error.message).", responder)
+            return
+        }
+        let type = MediaTypes.type(forPath: path)
+        let etag = Self.etag(file.info)
+        var response = ResponseHead(status: .ok)
+        response.headers.add("Content-Type", type)
+        response.headers.add("Cache-Control", "no-store")
+        let isHTML = type.hasPrefix("text/html")
+        if isHTML, file.info.size <= Self.wholeHTMLLimit {
+            defer { file.close() }
+            var body: [UInt8] = []
+            do throws(UVError) {
+                while true {
+                    let chunk = try file.read()
+                    if chunk.isEmpty { break }
+                    body += chunk
+                }
+            } catch {
+                send(.internalServerError, "Cannot read \(request.path): \(error.message).", responder)
+                return
+            }
+            response.headers.add("ETag", etag)
+            responder.respond(response, body: body)
+            return
+        }
+        response.headers.add("ETag", etag)
+        if !isHTML {
+            response.headers.add("Accept-Ranges", "bytes")
+            if let match = request.headers["If-None-Match"], Self.matches(match, etag) {
+                file.close()
+                var notModified = ResponseHead(status: .notModified)
+                notModified.headers.add("ETag", etag)
+                notModified.headers.add("Cache-Control", "no-store")
+                responder.respond(notModified, body: [])
+                return
+            }
+        }
+        var remaining = file.info.size
+        if !isHTML, let range = request.headers["Range"] {
+            switch Self.byteRange(range, size: file.info.size) {
+            case .some(.some(let bounds)):
+                response.status = HTTPStatus(code: 206)
+                response.headers.add("Content-Range", "bytes \(bounds.lowerBound)-\(bounds.upperBound)/\(file.info.size)")
+                file.offset = bounds.lowerBound
+                remaining = bounds.upperBound - bounds.lowerBound + 1
+            case .some(.none):
+                file.close()
+                var unsatisfiable = ResponseHead(status: HTTPStatus(code: 416))
+                unsatisfiable.headers.add("Content-Range", "bytes */\(file.info.size)")
+                responder.respond(unsatisfiable, body: [])
+                return
+            case .none:
+                break  // not a single byte range we serve: the whole file
+            }
+        }
+        if !isHTML { response.headers.add("Content-Length", String(remaining)) }
+        responder.start(response)
+        guard request.method != "HEAD" else {
+            file.close()
+            responder.finish()
+            return
+        }
+        FileStreamer(file: file, remaining: remaining, responder: responder).pump()
+    }
+
+    /// A strong validator that changes with every save, even two within one second.
+    static func etag(_ info: FileInfo) -> String {
+        let parts = [UInt64(info.inode), UInt64(info.size), UInt64(bitPattern: info.modifiedNanoseconds), UInt64(bitPattern: info.changedNanoseconds)]
+        return "\"" + parts.map { String($0, radix: 16) }.joined(separator: "-") + "\""
+    }
+
+    static func matches(_ header: String, _ etag: String) -> Bool {
+        header.split(separator: ",").contains { candidate in
+            let trimmed = candidate.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed()
+            let value = String(trimmed)
+            return value == "*" || value == etag || value == "W/" + etag
+        }
+    }
+
+    /// Parses a single `bytes=` range: nil when absent or not one we serve (send it whole),
+    /// `.some(nil)` when unsatisfiable (416), else inclusive bounds.
+    static func byteRange(_ header: String, size: Int64) -> ClosedRange<Int64>?? {
+        guard header.hasPrefix("bytes="), !header.contains(",") else { return nil }
+        let spec = header.dropFirst(6).split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+        guard spec.count == 2 else { return nil }
+        let first = Int64(spec[0]), last = Int64(spec[1])
+        switch (spec[0].isEmpty, spec[1].isEmpty) {
+        case (false, _):
+            guard let first, first >= 0 else { return nil }
+            guard first < size else { return .some(nil) }
+            let end = min(spec[1].isEmpty ? size - 1 : (last ?? -1), size - 1)
+            guard end >= first else { return nil }
+            return .some(first...end)
+        case (true, false):
+            guard let suffix = last, suffix > 0 else { return .some(nil) }
+            guard size > 0 else { return .some(nil) }
+            return .some(max(0, size - suffix)...(size - 1))
+        case (true, true):
+            return nil
+        }
+    }
+
+    // MARK: Paths
+
+    struct Refusal: Error {
+        let status: HTTPStatus
+        let reason: String
+    }
+
+    /// Decodes the URL path into file-system segments, refusing every way out of the root.
+    static func segments(of path: String) -> Result<[String], Refusal> {
+        var segments: [String] = []
+        for raw in path.split(separator: "/", omittingEmptySubsequences: true) {
+            guard let bytes = percentDecodedBytes(raw) else {
+                return .failure(Refusal(status: .badRequest, reason: "Bad request: malformed percent-encoding in the path."))
+            }
+            if bytes.contains(0) || bytes.contains(UInt8(ascii: "/")) || bytes.contains(UInt8(ascii: "\\")) {
+                return .failure(Refusal(status: .forbidden, reason: "Forbidden: the path contains a NUL, an encoded slash or a backslash."))
+            }
+            let segment = String(decoding: bytes, as: UTF8.self)
+            if segment == "." { continue }
+            if segment == ".." {
+                return .failure(Refusal(status: .forbidden, reason: "Forbidden: the path climbs out with \"..\"."))
+            }
+            if segment.hasPrefix("."), segment != ".well-known" {
+                return .failure(Refusal(status: .notFound, reason: "Not found: hidden files are not served."))
+            }
+            segments.append(segment)
+        }
+        return .success(segments)
+    }
+
+    static func percentDecodedBytes(_ text: Substring) -> [UInt8]? {
+        var bytes: [UInt8] = []
+        var input = Array(text.utf8)[...]
+        while let byte = input.popFirst() {
+            if byte == UInt8(ascii: "%") {
+                guard input.count >= 2, let value = UInt8(String(decoding: input.prefix(2), as: UTF8.self), radix: 16) else {
+                    return nil
+                }
+                bytes.append(value)
+                input = input.dropFirst(2)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return bytes
+    }
+
+    // MARK: Answers
+
+    private func listDirectory(_ real: String, urlPath: String, _ responder: HTTPResponder) {
+        let entries = ((try? LocalFileSystem.list(real)) ?? [])
+            .filter { !$0.name.hasPrefix(".") }
+            .sorted { ($0.isDirectory ? 0 : 1, $0.name) < ($1.isDirectory ? 0 : 1, $1.name) }
+        var html = "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Index of \(Self.escaped(urlPath))</title></head>\n<body>\n<h1>Index of \(Self.escaped(urlPath))</h1>\n<ul>\n"
+        if urlPath != "/" { html += "<li><a href=\"../\">../</a></li>\n" }
+        for entry in entries {
+            let name = entry.name + (entry.isDirectory ? "/" : "")
+            html += "<li><a href=\"\(Self.escaped(Self.percentEncoded(entry.name)))\(entry.isDirectory ? "/" : "")\">\(Self.escaped(name))</a></li>\n"
+        }
+        html += "</ul>\n</body></html>\n"
+        var response = ResponseHead(status: .ok)
+        response.headers.add("Content-Type", "text/html; charset=utf-8")
+        response.headers.add("Cache-Control", "no-store")
+        responder.respond(response, body: Array(html.utf8))
+    }
+
+    /// An error page: HTML, so it carries the client too (the page comes back when the file appears).
+    private func send(_ status: HTTPStatus, _ message: String, head: ResponseHead? = nil, _ responder: HTTPResponder) {
+        var response = head ?? ResponseHead(status: status)
+        response.headers.replaceOrAdd("Content-Type", "text/html; charset=utf-8")
+        response.headers.replaceOrAdd("Cache-Control", "no-store")
+        let title = "\(status.code) \(status.reason)"
+        let body = "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>\(Self.escaped(title))</title></head>\n<body><h1>\(Self.escaped(title))</h1><p>\(Self.escaped(message))</p></body></html>\n"
+        responder.respond(response, body: Array(body.utf8))
+    }
+
+    static func escaped(_ text: String) -> String {
+        var result = ""
+        for character in text {
+            switch character {
+            case "&": result += "&amp;"
+            case "<": result += "&lt;"
+            case ">": result += "&gt;"
+            case "\"": result += "&quot;"
+            case "'": result += "&#39;"
+            default: result.append(character)
+            }
+        }
+        return result
+    }
+
+    static func percentEncoded(_ name: String) -> String {
+        var result = ""
+        for byte in name.utf8 {
+            let character = Character(Unicode.Scalar(byte))
+            if byte < 0x80, character.isLetter || character.isNumber || "-._~".contains(character) {
+                result.append(character)
+            } else {
+                let hex = String(byte, radix: 16, uppercase: true)
+                result += "%" + (hex.count == 1 ? "0" + hex : hex)
+            }
+        }
+        return result
+    }
+}
+
+/// Sends a file in 64 KiB steps, waiting for the socket to drain between bursts.
+private final class FileStreamer {
+    let file: LocalFile
+    var remaining: Int64
+    let responder: HTTPResponder
+
+    init(file: LocalFile, remaining: Int64, responder: HTTPResponder) {
+        self.file = file
+        self.remaining = remaining
+        self.responder = responder
+    }
+
+    func pump() {
+        responder.onWritable = { [self] in pump() }
+        while remaining > 0, responder.isConnected {
+            let chunk: [UInt8]
+            do throws(UVError) {
+                chunk = try file.read(maxLength: Int(min(remaining, 64 * 1024)))
+            } catch {
+                done(abort: true)
+                return
+            }
+            if chunk.isEmpty {
+                done(abort: true)  // the file shrank: the promised length cannot be met
+                return
+            }
+            remaining -= Int64(chunk.count)
+            if !responder.write(chunk), remaining > 0 { return }  // resumes in onWritable
+        }
+        done(abort: !responder.isConnected)
+    }
+
+    private func done(abort: Bool) {
+        file.close()
+        responder.onWritable = nil
+        if abort { responder.abort() } else { responder.finish() }
+    }
+}
+
+/// Why a folder cannot be served.
+public enum StaticFileError: Error, CustomStringConvertible, Sendable {
+    case rootMissing(String)
+    case rootNotDirectory(String)
+
+    public var description: String {
+        switch self {
+        case .rootMissing(let path): "the folder \(path) does not exist"
+        case .rootNotDirectory(let path): "\(path) is not a folder"
+        }
+    }
+}
+
+/// Content types of the common web formats, by file extension.
+enum MediaTypes {
+    static let byExtension: [String: String] = [
+        "html": "text/html; charset=utf-8", "htm": "text/html; charset=utf-8",
+        "xhtml": "application/xhtml+xml; charset=utf-8",
+        "css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8",
+        "mjs": "text/javascript; charset=utf-8", "cjs": "text/javascript; charset=utf-8",
+        "json": "application/json", "map": "application/json", "webmanifest": "application/manifest+json",
+        "txt": "text/plain; charset=utf-8", "md": "text/markdown; charset=utf-8", "csv": "text/csv; charset=utf-8",
+        "xml": "application/xml", "svg": "image/svg+xml", "png": "image/png", "jpg": "image/jpeg",
+        "jpeg": "image/jpeg", "gif": "image/gif", "webp": "image/webp", "avif": "image/avif",
+        "ico": "image/x-icon", "bmp": "image/bmp", "woff": "font/woff", "woff2": "font/woff2", "ttf": "font/ttf",
+        "otf": "font/otf", "wasm": "application/wasm", "pdf": "application/pdf", "zip": "application/zip",
+        "mp4": "video/mp4", "webm": "video/webm", "ogg": "audio/ogg", "mp3": "audio/mpeg", "wav": "audio/wav",
+        "m4a": "audio/mp4", "vtt": "text/vtt; charset=utf-8",
+    ]
+
+    static func type(forPath path: String) -> String {
+        let name = path.split(separator: "/").last ?? ""
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "application/octet-stream" }
+        return byExtension[name[name.index(after: dot)...].lowercased()] ?? "application/octet-stream"
+    }
+}
