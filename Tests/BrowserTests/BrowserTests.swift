@@ -1,0 +1,213 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import ReloadBroker
+import Testing
+
+/// Real-browser tests: headless Chromium loads pages through a broker; the pages report
+/// (beacons) to the test site, which also counts how often each page was requested.
+/// Every wait is bounded and waits for an event, never for time to pass.
+@Suite(
+    "Headless Chromium", .serialized,
+    .enabled(if: !skipsBrowserTests, "RELOAD_BROKER_SKIP_BROWSER=1 skips the real-browser tests"))
+struct BrowserTests {
+    /// A page served through the broker reloads when triggered: loads 1 → 2, and no more.
+    @Test func reloadsOnTrigger() throws {
+        let site = TestSite(pages: ["/page": .init()])
+        try withBrowser(site, open: "/page") { broker, browser in
+            let first = try site.waitSettled("/page", load: 1)
+            #expect(first["instance"] == broker.instanceID)
+            try waitForClients(broker, 1)
+            #expect(site.requests("/page") == 1)
+
+            #expect(broker.reloadAndWait() == 1)
+            let second = try site.waitSettled("/page", load: 2)
+            #expect(second["epoch"] == "1")
+            #expect(site.requests("/page") == 2)
+        }
+    }
+
+    /// A broker stopped and started again on the same port (a new instance): the page
+    /// reconnects, reloads exactly once, then stays; one more trigger gives exactly one more load.
+    @Test func reloadsOnceAfterBrokerRestart() throws {
+        let site = TestSite(pages: ["/page": .init()])
+        let first = try startBroker(site)
+        defer { first.stop() }
+        let browser = try Chromium(url: "http://127.0.0.1:\(first.port)/page")
+        defer { browser.stop() }
+        try withDiagnostics(site, browser) {
+            try site.waitSettled("/page", load: 1)
+            try waitForClients(first, 1)
+            first.stop()
+
+            let second = try startBroker(site, port: first.port)
+            defer { second.stop() }
+            #expect(second.instanceID != first.instanceID)
+            let reloaded = try site.waitSettled("/page", load: 2)
+            #expect(reloaded["instance"] == second.instanceID)
+            #expect(reloaded["epoch"] == "0")
+            try waitForClients(second, 1)
+            #expect(site.requests("/page") == 2)
+
+            #expect(second.reloadAndWait() == 1)
+            try site.waitSettled("/page", load: 3)
+            #expect(site.requests("/page") == 3)
+        }
+    }
+
+    /// Two tabs of one browser (the second opened by the first with window.open) both reload on
+    /// one trigger, each exactly once; they share one socket (the client's SharedWorker hub).
+    @Test func reloadsEveryTab() throws {
+        let site = TestSite(pages: ["/a": .init(opens: "/b"), "/b": .init()])
+        try withBrowser(site, open: "/a") { broker, browser in
+            try site.waitSettled("/a", load: 1)
+            let b = try site.waitSettled("/b", load: 1)
+            #expect(b["sharedWorker"] == "true")
+            try waitForClients(broker, 1)  // one socket per browser
+
+            #expect(broker.reloadAndWait() == 1)
+            try site.waitSettled("/a", load: 2)
+            try site.waitSettled("/b", load: 2)
+            #expect(site.requests("/a") == 2)
+            #expect(site.requests("/b") == 2)
+        }
+    }
+
+    /// A stylesheet change restyles the page in place: the new color shows in the same page load
+    /// (same random id, same input value), the page is not requested again, the CSS is.
+    @Test func swapsStylesheetWithoutReload() throws {
+        let site = TestSite(pages: ["/styled": .init()])
+        try withBrowser(site, open: "/styled") { broker, browser in
+            let loaded = try site.waitSettled("/styled", load: 1)
+            let id = try #require(loaded["id"])
+            try site.waitForEvent("the initial red") {
+                $0.kind == "color" && $0["color"] == "rgb(255, 0, 0)" && $0["id"] == id
+            }
+            #expect(site.requests("/site.css") == 1)
+
+            site.setColor("rgb(0, 0, 255)")
+            #expect(broker.reloadAndWait(path: "/site.css") == 1)
+            let blue = try site.waitForEvent("the page turning blue") {
+                $0.kind == "color" && $0["color"] == "rgb(0, 0, 255)"
+            }
+            #expect(blue["id"] == id)
+            #expect(blue["state"] == id)
+            #expect(blue.load == 1)
+            // Still the same page load 400 ms after the css message: no reload was decided.
+            try site.waitForEvent("quiet after the css message") {
+                $0.kind == "quiet" && $0["id"] == id && $0["color"] == "rgb(0, 0, 255)" && $0.seen >= 2
+            }
+            #expect(site.requests("/styled") == 1)
+            #expect(site.requests("/site.css") == 2)
+        }
+    }
+
+    /// A trigger fired while the page loads (after its HTML was rendered, before its client
+    /// connected) is not lost: the hello carries the newer epoch, the page reloads once, then stays.
+    @Test func triggerDuringLoadIsNotLost() throws {
+        let site = TestSite(pages: ["/slow": .init(slowScript: true)])
+        site.holdNextSlowScript()
+        try withBrowser(site, open: "/slow") { broker, browser in
+            // The HTML (rendered at epoch 0) is out; its head waits for /slow.js.
+            try site.waitForEvent("the browser asking for /slow.js") { $0.kind == "slow.js held" }
+            #expect(site.requests("/slow") == 1)
+            #expect(broker.reloadAndWait() == 0)  // no client connected yet
+            #expect(try httpGet(port: broker.port, path: "/release").contains("200"))
+
+            let first = try site.waitForEvent("load 1 loaded") { $0.page == "/slow" && $0.load == 1 && $0.kind == "loaded" }
+            #expect(first["epoch"] == "0")
+            // What the client got first: the hello, already at the trigger's epoch.
+            let hello = try site.waitForEvent("load 1's first broker message") {
+                $0.load == 1 && $0.kind == "message" && $0.seen == 1
+            }
+            #expect(hello["text"]?.contains(#""type":"hello""#) == true)
+            #expect(hello["text"]?.contains(#""epoch":1"#) == true)
+            try site.waitForEvent("load 1 deciding to reload") {
+                $0.load == 1 && $0.kind == "log" && $0["text"] == "reloading"
+            }
+            let second = try site.waitSettled("/slow", load: 2)
+            #expect(second["epoch"] == "1")
+            #expect(site.requests("/slow") == 2)
+
+            // It settled: one more trigger, exactly one more load.
+            #expect(broker.reloadAndWait() == 1)
+            try site.waitSettled("/slow", load: 3)
+            #expect(site.requests("/slow") == 3)
+        }
+    }
+
+    /// A burst of five triggers reloads each of two tabs once (the page renders after the whole
+    /// burst); a follow-up trigger gives exactly one more load of each.
+    @Test func burstReloadsEachTabOnce() throws {
+        let site = TestSite(pages: ["/a": .init(opens: "/b"), "/b": .init()])
+        try withBrowser(site, open: "/a") { broker, browser in
+            try site.waitSettled("/a", load: 1)
+            try site.waitSettled("/b", load: 1)
+            try waitForClients(broker, 1)
+
+            for _ in 0..<4 { broker.reload() }
+            #expect(broker.reloadAndWait() == 1)
+            #expect(broker.epoch == 5)
+            let a = try site.waitSettled("/a", load: 2)
+            let b = try site.waitSettled("/b", load: 2)
+            #expect(a["epoch"] == "5")
+            #expect(b["epoch"] == "5")
+            #expect(site.requests("/a") == 2)
+            #expect(site.requests("/b") == 2)
+
+            #expect(broker.reloadAndWait() == 1)
+            try site.waitSettled("/a", load: 3)
+            try site.waitSettled("/b", load: 3)
+            #expect(site.requests("/a") == 3)
+            #expect(site.requests("/b") == 3)
+        }
+    }
+}
+
+// MARK: Helpers
+
+private let quietLogger = Logger(label: "browser-test") { _ in SwiftLogNoOpLogHandler() }
+
+/// A started broker on loopback serving `site` (port 0: any free port).
+private func startBroker(_ site: TestSite, port: Int = 0) throws -> ReloadBroker {
+    var configuration = BrokerConfiguration()
+    configuration.port = port
+    configuration.fallback = site
+    let broker = try ReloadBroker(configuration: configuration, logger: quietLogger)
+    try broker.start()
+    return broker
+}
+
+/// Runs `body` with a broker serving `site` and a browser showing `path`; stops both after,
+/// also when `body` throws.
+private func withBrowser(
+    _ site: TestSite, open path: String, _ body: (ReloadBroker, Chromium) throws -> Void
+) throws {
+    let broker = try startBroker(site)
+    defer { broker.stop() }
+    let browser = try Chromium(url: "http://127.0.0.1:\(broker.port)\(path)")
+    defer { browser.stop() }
+    try withDiagnostics(site, browser) { try body(broker, browser) }
+}
+
+/// Adds the end of Chromium's output to an error `body` throws (the beacons are in it already).
+private func withDiagnostics(_ site: TestSite, _ browser: Chromium, _ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch {
+        throw BrowserTestError(description: "\(error)\nchromium output:\n\(browser.logTail)")
+    }
+}
+
+/// Waits (bounded: ~10 s) until the broker has `count` WebSocket clients.
+private func waitForClients(_ broker: ReloadBroker, _ count: Int) throws {
+    for _ in 0..<1000 {
+        if broker.connectedClients == count { return }
+        var pause = timespec(tv_sec: 0, tv_nsec: 10_000_000)
+        nanosleep(&pause, nil)
+    }
+    guard broker.connectedClients == count else {
+        throw BrowserTestError(description: "expected \(count) connected clients, have \(broker.connectedClients)")
+    }
+}
