@@ -169,7 +169,7 @@ def table(n, rows):
             ratio(L["p99_ms"], ours and ours["latency"]["p99_ms"]),
             ratio(r["handshakes_per_s"], floor and floor["handshakes_per_s"]),
         ])
-    widths = [max(len(cols[i]), *(len(l[i]) for l in lines if len(l) > i)) for i in range(len(cols))]
+    widths = [max([len(cols[i])] + [len(l[i]) for l in lines if len(l) == len(cols)]) for i in range(len(cols))]
     out = [f"N = {n:,}", "  ".join(c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(cols))]
     for l in lines:
         if len(l) == 2:
