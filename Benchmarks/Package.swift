@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 // Micro-benchmarks of reload-broker's protocol code (package-benchmark).
 //   cd Benchmarks && swift package benchmark                        run
-//   swift package benchmark baseline check --check-absolute-path .benchmarkBaselines/... (see scripts/bench-micro.sh)
+//   swift package benchmark baseline check main                  compare with the committed baseline (scripts/bench-micro.sh)
 // Uses the main package's library products HTTPCodec, WebSocketCodec and HTMLInjection.
 import PackageDescription
 
@@ -10,20 +10,20 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "reload-broker", path: "../"),
-        .package(url: "https://github.com/ordo-one/package-benchmark.git", exact: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/ordo-one/benchmark.git", exact: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
         .executableTarget(
             name: "Codecs",
             dependencies: [
-                .product(name: "Benchmark", package: "package-benchmark"),
+                .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "HTTPCodec", package: "reload-broker"),
                 .product(name: "WebSocketCodec", package: "reload-broker"),
                 .product(name: "HTMLInjection", package: "reload-broker"),
             ],
             path: "Benchmarks/Codecs",
             swiftSettings: [.swiftLanguageMode(.v6)],
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         )
     ]
 )

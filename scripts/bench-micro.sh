@@ -37,5 +37,19 @@ cd Benchmarks
 case $mode in
   run) swift package --disable-sandbox benchmark "$@" ;;
   update) swift package --disable-sandbox --allow-writing-to-package-directory benchmark baseline update main --no-progress "$@" ;;
-  check) swift package --disable-sandbox benchmark baseline check main --no-progress "$@" ;;
+  check)
+    # package-benchmark exits 2 on a regression and 4 when there are only improvements;
+    # through `swift package` both arrive as 1, so tell them apart by the error it prints.
+    logfile=$(mktemp)
+    trap 'rm -f "$logfile"' EXIT
+    set +e
+    swift package --disable-sandbox benchmark baseline check main --no-progress "$@" 2>&1 | tee "$logfile"
+    rc=${PIPESTATUS[0]}
+    set -e
+    if [ "$rc" != 0 ] && grep -aq benchmarkThresholdImprovement "$logfile" && ! grep -aq benchmarkThresholdRegression "$logfile"; then
+      log "only improvements over the baseline (consider scripts/bench-micro.sh --update)"
+      rc=0
+    fi
+    [ "$rc" = 0 ] && log "no regression against the baseline 'main'" || log "REGRESSION against the baseline 'main' (or the run failed)"
+    exit "$rc" ;;
 esac

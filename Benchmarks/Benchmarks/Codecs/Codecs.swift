@@ -3,7 +3,7 @@
 //
 // Throughput is operations per second (one op = one iteration below); divide the
 // input size by the time per op for bytes per second. Thresholds: allocation counts
-// are exact (a new malloc on these paths is a regression), time may move 25% at p50
+// are exact (a new malloc on these paths is a regression), time may move 50% at p50
 // (the machine is shared and noisy) before `baseline check` fails.
 
 import Benchmark
@@ -98,8 +98,8 @@ let benchmarks: @Sendable () -> Void = {
         maxIterations: 100_000,
         thresholds: [
             .mallocCountTotal: .init(relative: [.p50: 0, .p90: 0], absolute: [.p50: 0, .p90: 0]),
-            .wallClock: .init(relative: [.p50: 25]),
-            .throughput: .init(relative: [.p50: 25]),
+            .wallClock: .init(relative: [.p50: 50]),
+            .throughput: .init(relative: [.p50: 50]),
         ]
     )
 
