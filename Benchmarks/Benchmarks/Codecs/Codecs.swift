@@ -3,8 +3,9 @@
 //
 // Throughput is operations per second (one op = one iteration below); divide the
 // input size by the time per op for bytes per second. Thresholds: allocation counts
-// are exact (a new malloc on these paths is a regression), time may move 50% at p50
-// (the machine is shared and noisy) before `baseline check` fails.
+// are exact (a new malloc on these paths is a regression); time may double at p50
+// before `baseline check` fails: the machine is shared, and sub-microsecond cases are bimodal
+// here (Parse:Masked125B runs at ~350 or ~650 ns from one run to the next).
 
 import Benchmark
 import HTMLInjection
@@ -98,8 +99,8 @@ let benchmarks: @Sendable () -> Void = {
         maxIterations: 100_000,
         thresholds: [
             .mallocCountTotal: .init(relative: [.p50: 0, .p90: 0], absolute: [.p50: 0, .p90: 0]),
-            .wallClock: .init(relative: [.p50: 50]),
-            .throughput: .init(relative: [.p50: 50]),
+            .wallClock: .init(relative: [.p50: 100]),
+            .throughput: .init(relative: [.p50: 100]),
         ]
     )
 
