@@ -41,6 +41,10 @@ public struct BrokerConfiguration: Sendable {
     public var maxQueuedBytes = 64 * 1024
     /// How long a graceful stop waits for clients to answer their close frames. Default 1 s.
     public var stopGracePeriod: Duration = .seconds(1)
+    /// Event loops (threads) serving clients. More than one binds the port once per loop with
+    /// `SO_REUSEPORT` (the kernel spreads connections) and fans each broadcast out on every loop
+    /// at once. Default 1.
+    public var loops = 1
     /// Serve the built-in demo page at `/` (the CLI's `serve` without a root does).
     public var servesDemoPage = false
     /// Stop on SIGINT/SIGTERM and reload on SIGHUP (for programs that own the process, like the CLI).

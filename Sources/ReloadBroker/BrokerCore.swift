@@ -68,7 +68,16 @@ final class BrokerCore {
         }
     }
 
-    init(loop: EventLoop, configuration: BrokerConfiguration, logger: Logger, shared: BrokerSharedState) throws(UVError) {
+    /// The group of loops this core belongs to (set right after creation; weak: the group owns the cores).
+    weak var group: BrokerGroup?
+    /// The first loop of a group: it owns the signal watchers and the file watcher.
+    let isPrimary: Bool
+
+    init(
+        loop: EventLoop, configuration: BrokerConfiguration, logger: Logger, shared: BrokerSharedState,
+        isPrimary: Bool = true, port: Int? = nil
+    ) throws(UVError) {
+        self.isPrimary = isPrimary
         self.loop = loop
         self.configuration = configuration
         self.logger = logger
@@ -80,7 +89,9 @@ final class BrokerCore {
         self.sweepTimer = LoopTimer(loop: loop)
         let listener: TCPListener
         do throws(UVError) {
-            listener = try TCPListener(loop: loop, host: configuration.host, port: configuration.port)
+            listener = try TCPListener(
+                loop: loop, host: configuration.host, port: port ?? configuration.port,
+                reusePort: configuration.loops > 1)
         } catch {
             sweepTimer.close()
             throw error
@@ -94,16 +105,16 @@ final class BrokerCore {
         }
         self.listener = listener
         sweepTimer.start(after: timeouts.sweep, repeatEvery: timeouts.sweep) { [unowned self] in self.sweep() }
-        if let watch = configuration.watch {
+        if isPrimary, let watch = configuration.watch {
             fileWatcher = FileWatcher(loop: loop, configuration: watch, logger: logger) { [unowned self] paths in
                 self.filesChanged(paths)
             }
         }
-        if configuration.handlesSignals {
+        if isPrimary, configuration.handlesSignals {
             for signal in [SIGINT, SIGTERM] {
                 let watcher = try SignalWatcher(loop: loop, signal: signal) { [unowned self] signal in
                     self.logger.info("stopping on signal \(signal)")
-                    self.beginStop()
+                    if let group = self.group { group.stopAll() } else { self.beginStop() }
                 }
                 signalWatchers.append(watcher)
             }
@@ -145,7 +156,7 @@ final class BrokerCore {
     func registerSocket(_ connection: ClientConnection) {
         connection.socketIndex = sockets.count
         sockets.append(connection)
-        shared.clients.store(sockets.count, ordering: .relaxed)
+        shared.clients.add(1, ordering: .relaxed)
         logger.debug("websocket client connected", metadata: ["connection.id": "\(connection.id)", "clients": "\(sockets.count)"])
     }
 
@@ -158,12 +169,13 @@ final class BrokerCore {
             last.socketIndex = index
         }
         connection.socketIndex = -1
-        shared.clients.store(sockets.count, ordering: .relaxed)
+        shared.clients.subtract(1, ordering: .relaxed)
     }
 
     // MARK: Broadcast
 
-    /// Sends a reload (or, for a `.css` path, a stylesheet swap) to every client; returns how many it reached.
+    /// Sends a reload (or, for a `.css` path, a stylesheet swap) to every client of every loop;
+    /// returns how many clients it reached (this loop's, plus those connected to the others).
     @discardableResult
     func broadcast(path: String?) -> Int {
         let epoch = shared.epoch.add(1, ordering: .relaxed).newValue
@@ -173,12 +185,22 @@ final class BrokerCore {
         } else {
             broadcast = .reload(epoch: epoch)
         }
+        let reached = deliver(broadcast)
+        let elsewhere = group?.deliverElsewhere(broadcast, from: self) ?? 0
+        logger.info(
+            "broadcast \(Messages.describe(broadcast))",
+            metadata: ["epoch": "\(epoch)", "clients": "\(reached + elsewhere)"])
+        return reached + elsewhere
+    }
+
+    /// Writes one broadcast to this loop's clients: one frame, encoded once, shared by all.
+    @discardableResult
+    func deliver(_ broadcast: PendingBroadcast) -> Int {
         let frame = self.frame(for: broadcast)
         var reached = 0
         for socket in sockets where socket.deliver(broadcast, frame: frame) {
             reached += 1
         }
-        logger.info("broadcast \(Messages.describe(broadcast))", metadata: ["epoch": "\(epoch)", "clients": "\(reached)"])
         return reached
     }
 
@@ -294,7 +316,6 @@ final class BrokerCore {
         fileWatcher?.close()
         fileWatcher = nil
         signalWatchers = []
-        shared.clients.store(0, ordering: .relaxed)
         runStopCompletions()
     }
 

@@ -266,7 +266,9 @@ enum PendingBroadcast: Equatable {
 
     /// Two pending updates make one: the same stylesheet twice stays a swap, anything else a reload.
     func merged(with newer: PendingBroadcast) -> PendingBroadcast {
-        if case .css(_, let old) = self, case .css(_, let new) = newer, old == new { return newer }
-        return .reload(epoch: newer.epoch)
+        // Loops deliver concurrently, so a later epoch can arrive first: keep the highest.
+        let epoch = max(epoch, newer.epoch)
+        if case .css(_, let old) = self, case .css(_, let new) = newer, old == new { return .css(epoch: epoch, path: new) }
+        return .reload(epoch: epoch)
     }
 }

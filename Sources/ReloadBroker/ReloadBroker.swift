@@ -25,99 +25,138 @@ public final class ReloadBroker: Sendable {
     public let port: Int
 
     private let shared: BrokerSharedState
-    private let executor: LoopExecutor
-    private let core: LoopBound<BrokerCore>
+    private let group: BrokerGroup
     private let logger: Logger
     private let runner: Mutex<Runner>
     private let finished = DispatchSemaphore(value: 0)
 
     private enum Runner {
-        case ready(UnsafeTransfer<EventLoop>)
-        case running(LoopThread?)
+        case ready([UnsafeTransfer<EventLoop>])
+        /// Loops on their own threads; `callerRuns` when loop 0 runs on the thread that called `run()`.
+        case running([LoopThread], callerRuns: Bool)
         case stopped
     }
+
+    /// The primary loop (the one that owns signals and the file watcher).
+    private var primary: BrokerGroup.Member { group.members[0] }
 
     /// Creates a broker and binds its port (so "address in use" is reported here); it
     /// serves nothing until ``start()`` or ``run()``.
     public init(configuration: BrokerConfiguration = .init(), logger: Logger = Logger(label: "reload-broker")) throws(BrokerError) {
         var configuration = configuration
         configuration.prefix = BrokerConfiguration.normalizedPrefix(configuration.prefix)
-        let loop: EventLoop
-        do throws(UVError) {
-            loop = try EventLoop()
-        } catch {
-            throw BrokerError.eventLoop(error)
-        }
+        configuration.loops = max(1, min(configuration.loops, 64))
         let shared = BrokerSharedState(instanceID: Self.makeInstanceID())
-        let core: BrokerCore
-        do throws(UVError) {
-            core = try BrokerCore(loop: loop, configuration: configuration, logger: logger, shared: shared)
-        } catch {
-            loop.run()  // completes the closes of what was opened
-            loop.close()
-            if error.isAddressInUse {
-                throw BrokerError.addressInUse(host: configuration.host, port: configuration.port)
+        var loops: [EventLoop] = []
+        var cores: [BrokerCore] = []
+        var boundPort = configuration.port
+        do throws(BrokerError) {
+            for index in 0..<configuration.loops {
+                let loop: EventLoop
+                do throws(UVError) {
+                    loop = try EventLoop()
+                } catch {
+                    throw BrokerError.eventLoop(error)
+                }
+                loops.append(loop)
+                do throws(UVError) {
+                    let core = try BrokerCore(
+                        loop: loop, configuration: configuration, logger: logger, shared: shared,
+                        isPrimary: index == 0, port: boundPort)
+                    cores.append(core)
+                    boundPort = core.port
+                } catch {
+                    if error.isAddressInUse {
+                        throw BrokerError.addressInUse(host: configuration.host, port: boundPort)
+                    }
+                    throw BrokerError.cannotListen(host: configuration.host, port: boundPort, error)
+                }
             }
-            throw BrokerError.cannotListen(host: configuration.host, port: configuration.port, error)
+        } catch {
+            for core in cores { core.beginStop() }
+            for loop in loops {
+                loop.run()  // completes the closes of what was opened
+                loop.close()
+            }
+            throw error
         }
+        let members = zip(loops, cores).map { loop, core in
+            BrokerGroup.Member(executor: loop.executor, core: LoopBound(core, executor: loop.executor))
+        }
+        let group = BrokerGroup(shared: shared, members: members)
+        for core in cores { core.group = group }
         self.configuration = configuration
-        self.port = core.port
+        self.port = boundPort
         self.shared = shared
         self.logger = logger
-        self.executor = loop.executor
-        self.core = LoopBound(core, executor: loop.executor)
-        self.runner = Mutex(.ready(UnsafeTransfer(loop)))
+        self.group = group
+        self.runner = Mutex(.ready(loops.map { UnsafeTransfer($0) }))
     }
 
-    /// Runs the broker on a thread of its own and returns at once.
+    /// Runs the broker on threads of its own (one per loop) and returns at once.
     public func start() throws(BrokerError) {
-        guard let loop = takeLoop() else { return }
+        guard let loops = takeLoops() else { return }
+        var threads: [LoopThread] = []
         do throws(UVError) {
-            let thread = try LoopThread { [self] in
-                Self.drive(loop.value, logger: logger)
-                finished.signal()
+            for loop in loops {
+                threads.append(try LoopThread { Self.drive(loop.value) })
             }
-            runner.withLock { $0 = .running(thread) }
         } catch {
+            group.stopAll()
+            for thread in threads { thread.join() }
             throw BrokerError.eventLoop(error)
         }
+        runner.withLock { $0 = .running(threads, callerRuns: false) }
     }
 
-    /// Runs the broker on the calling thread until it is stopped (by ``stop()`` from another
-    /// thread, or by a signal when ``BrokerConfiguration/handlesSignals`` is set).
+    /// Runs the broker on the calling thread (other loops on threads of their own) until it is
+    /// stopped (by ``stop()`` from another thread, or by a signal when
+    /// ``BrokerConfiguration/handlesSignals`` is set).
     public func run() {
-        guard let loop = takeLoop() else { return }
-        runner.withLock { $0 = .running(nil) }
-        Self.drive(loop.value, logger: logger)
+        guard let loops = takeLoops() else { return }
+        var threads: [LoopThread] = []
+        for loop in loops.dropFirst() {
+            if let thread = try? LoopThread({ Self.drive(loop.value) }) {
+                threads.append(thread)
+            } else {
+                logger.error("cannot start a thread for an extra loop; running with fewer")
+                let core = group.members[threads.count + 1].core
+                group.members[threads.count + 1].executor.execute { core.value.beginStop() }
+                Self.drive(loop.value)
+            }
+        }
+        runner.withLock { $0 = .running(threads, callerRuns: true) }
+        Self.drive(loops[0].value)
+        for thread in threads { thread.join() }
         finished.signal()
     }
 
-    private func takeLoop() -> UnsafeTransfer<EventLoop>? {
+    private func takeLoops() -> [UnsafeTransfer<EventLoop>]? {
         runner.withLock { runner in
-            guard case .ready(let loop) = runner else { return nil }
-            return loop
+            guard case .ready(let loops) = runner else { return nil }
+            return loops
         }
     }
 
-    private static func drive(_ loop: EventLoop, logger: Logger) {
+    private static func drive(_ loop: EventLoop) {
         loop.run()
         loop.close()
     }
 
     /// Reloads every connected page; a path ending in `.css` swaps that stylesheet instead.
-    /// Returns at once; the broadcast happens on the broker's loop.
+    /// Returns at once; the broadcast happens on the broker's loops.
     public func reload(path: String? = nil) {
-        let core = self.core
-        executor.execute { core.value.broadcast(path: path) }
+        let core = primary.core
+        primary.executor.execute { core.value.broadcast(path: path) }
     }
 
-    /// Like ``reload(path:)``, and waits for the broadcast: returns how many clients it reached
-    /// (nil when the broker is not running).
+    /// Like ``reload(path:)``, and waits until the primary loop has written it: returns how many
+    /// clients it reached (nil when the broker is not running).
     public func reloadAndWait(path: String? = nil) -> Int? {
-        let core = self.core
+        let core = primary.core
         let result = Mutex<Int?>(nil)
         let done = DispatchSemaphore(value: 0)
-        let queued = executor.execute {
+        let queued = primary.executor.execute {
             result.withLock { $0 = core.value.broadcast(path: path) }
             done.signal()
         }
@@ -127,8 +166,8 @@ public final class ReloadBroker: Sendable {
     }
 
     /// Stops gracefully: closes every WebSocket with 1001, waits at most the grace period
-    /// for the close handshakes, then closes what is left. Returns once the loop has ended.
-    /// Safe to call more than once and from any thread except the broker's own loop.
+    /// for the close handshakes, then closes what is left. Returns once every loop has ended.
+    /// Safe to call more than once and from any thread except the broker's own loops.
     public func stop() {
         let state: Runner = runner.withLock { runner in
             let state = runner
@@ -136,28 +175,29 @@ public final class ReloadBroker: Sendable {
             return state
         }
         switch state {
-        case .ready(let loop):
+        case .ready(let loops):
             // Never started: close on this thread.
-            let core = self.core
-            let closed = executor.execute { core.value.beginStop() }
-            if closed { loop.value.run() }
-            loop.value.close()
-        case .running(let thread):
-            precondition(!executor.inLoopThread, "stop() called on the broker's own loop thread; use beginStop")
-            let core = self.core
-            if executor.execute({ core.value.beginStop() }) {
+            group.stopAll()
+            for loop in loops {
+                loop.value.run()
+                loop.value.close()
+            }
+        case .running(let threads, let callerRuns):
+            precondition(
+                !group.members.contains { $0.executor.inLoopThread },
+                "stop() called on one of the broker's own loop threads")
+            group.stopAll()
+            if callerRuns {
                 finished.wait()
                 finished.signal()  // later callers return too
+            } else {
+                for thread in threads { thread.join() }
             }
-            if let thread {
-                thread.join()
-                runner.withLock { $0 = .stopped }
-            }
+            runner.withLock { $0 = .stopped }
         case .stopped:
             return
         }
     }
-
     /// The current reload epoch (a counter that every broadcast increments).
     public var epoch: Int { shared.epoch.load(ordering: .relaxed) }
     /// This run's instance id (a new one every start: pages of an earlier run reload once).
@@ -226,20 +266,22 @@ extension ReloadBroker {
 
     /// Takes a snapshot on the loop and waits for it (nil when the broker is not running).
     package func statistics() -> Statistics? {
-        let core = self.core
-        let result = Mutex<Statistics?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        guard executor.execute({
-            let core = core.value
-            result.withLock {
-                $0 = Statistics(
-                    connections: core.connections.count, clients: core.sockets.count,
-                    maxQueuedBytes: core.connections.map(\.tcp.queuedBytes).max() ?? 0,
-                    pendingBroadcasts: core.sockets.count { $0.pending != nil })
-            }
-            done.signal()
-        }) else { return nil }
-        done.wait()
-        return result.withLock { $0 }
+        let total = Mutex(Statistics(connections: 0, clients: 0, maxQueuedBytes: 0, pendingBroadcasts: 0))
+        for member in group.members {
+            let core = member.core
+            let done = DispatchSemaphore(value: 0)
+            guard member.executor.execute({
+                let core = core.value
+                total.withLock {
+                    $0.connections += core.connections.count
+                    $0.clients += core.sockets.count
+                    $0.maxQueuedBytes = max($0.maxQueuedBytes, core.connections.map(\.tcp.queuedBytes).max() ?? 0)
+                    $0.pendingBroadcasts += core.sockets.count { $0.pending != nil }
+                }
+                done.signal()
+            }) else { return nil }
+            done.wait()
+        }
+        return total.withLock { $0 }
     }
 }

@@ -52,6 +52,9 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Require this token on triggers (Authorization: Bearer TOKEN).")
     var token: String?
 
+    @Option(help: "Event loops (threads) serving clients; more than one spreads connections with SO_REUSEPORT and broadcasts on all at once.")
+    var threads = 1
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -66,6 +69,7 @@ struct CommonOptions: ParsableArguments {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; not \"\(logLevel)\".")
         }
         if let token, token.isEmpty { throw ValidationError("--token must not be empty.") }
+        guard (1...64).contains(threads) else { throw ValidationError("--threads must be between 1 and 64, not \(threads).") }
     }
 
     var level: Logger.Level {
@@ -81,6 +85,7 @@ struct CommonOptions: ParsableArguments {
         configuration.allowedOrigins = allowedOrigins
         configuration.token = token
         configuration.handlesSignals = true
+        configuration.loops = threads
         return configuration
     }
 

@@ -1,0 +1,57 @@
+import Logging
+import ReloadBroker
+import Testing
+import TestSupport
+import WebSocketCodec
+
+@Suite("Several event loops")
+struct MultiLoopTests {
+    @Test func everyLoopDeliversEveryBroadcast() throws {
+        try withBroker({ $0.loops = 3 }) { broker throws in
+            var clients: [TestWebSocket] = []
+            for _ in 0..<300 {
+                let client = try TestWebSocket(port: broker.port)
+                _ = try client.nextText()
+                clients.append(client)
+            }
+            #expect(eventually { broker.connectedClients == 300 })
+            let statistics = try #require(broker.statistics())
+            #expect(statistics.clients == 300)
+            // Triggered over HTTP (lands on any loop) and through the API (primary loop).
+            let response = try httpRequest(port: broker.port, method: "POST", path: "/__reload/trigger")
+            #expect(jsonField("clients", in: response.text) == "300")
+            #expect(broker.reloadAndWait(path: "/x.css") == 300)
+            var reloads = 0, swaps = 0
+            for client in clients {
+                if jsonField("type", in: try client.nextText()) == "reload" { reloads += 1 }
+                if jsonField("type", in: try client.nextText()) == "css" { swaps += 1 }
+            }
+            #expect(reloads == 300)
+            #expect(swaps == 300)
+        }
+    }
+
+    @Test func stopEndsEveryLoop() throws {
+        var configuration = BrokerConfiguration()
+        configuration.port = 0
+        configuration.loops = 2
+        let broker = try ReloadBroker(configuration: configuration, logger: quietLogger)
+        try broker.start()
+        var clients: [TestWebSocket] = []
+        for _ in 0..<50 { clients.append(try TestWebSocket(port: broker.port)) }
+        broker.stop()
+        var closed = 0
+        for client in clients {
+            // The hello comes first, then the close frame.
+            for _ in 0..<2 {
+                let event = try client.next()
+                if event == .close(code: 1001, reason: "broker stopping") {
+                    closed += 1
+                    break
+                }
+            }
+        }
+        #expect(closed == 50)
+        #expect(throws: (any Error).self) { try TestSocket(port: broker.port) }
+    }
+}
