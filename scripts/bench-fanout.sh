@@ -4,7 +4,7 @@
 #   scripts/bench-fanout.sh --quick                 CI: N=200, one trigger, reload-broker and the floor;
 #                                                   exits non-zero if any client missed the reload
 #   scripts/bench-fanout.sh --servers reload-broker,floor --sizes 1000,5000
-# Servers: reload-broker floor hummingbird picows websockets node-ws seed.
+# Servers: reload-broker reload-broker-2t (--threads 2, on CPUs 0-1) floor hummingbird picows websockets node-ws seed.
 # Installs what is missing (gcc builds, pip into Benchmarks/.venv, apt node-ws); a peer that
 # cannot be installed is skipped with a message. Talks only to 127.0.0.0/8.
 # Results: Benchmarks/results/fanout-<stamp>.{json,csv,txt} and a latency CDF plot.
@@ -15,7 +15,7 @@ BENCH=$ROOT/Benchmarks
 OUT=$BENCH/.build-fanout
 mkdir -p "$OUT"
 
-servers="reload-broker,floor,hummingbird,picows,websockets,node-ws,seed"
+servers="reload-broker,reload-broker-2t,floor,hummingbird,picows,websockets,node-ws,seed"
 sizes="1000,5000,10000,max"
 quick=0
 extra=()

@@ -23,9 +23,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 RESULTS = os.path.join(ROOT, "Benchmarks", "results")
 
-SERVER_ORDER = ["reload-broker", "floor", "hummingbird", "picows", "websockets", "node-ws", "seed"]
+SERVER_ORDER = ["reload-broker", "reload-broker-2t", "floor", "hummingbird", "picows", "websockets", "node-ws", "seed"]
 LABELS = {
     "reload-broker": "reload-broker (ours)",
+    "reload-broker-2t": "ours --threads 2 (CPU 0-1)",
     "floor": "C epoll floor",
     "hummingbird": "Hummingbird 2 + WS",
     "picows": "picows + uvloop",
@@ -59,6 +60,10 @@ def server_spec(name, a):
     port = free_port()
     if name == "reload-broker":
         argv = [a.broker, "serve", "--port", str(port), "--quiet"]
+        lg = ["--path", "/__reload/ws", "--trigger-path", "/__reload/trigger"]
+    elif name == "reload-broker-2t":
+        # Two loops need two cores: this server runs on CPUs 0-1 and shares CPU 1 with the generator.
+        argv = [a.broker, "serve", "--port", str(port), "--quiet", "--threads", "2"]
         lg = ["--path", "/__reload/ws", "--trigger-path", "/__reload/trigger"]
     elif name == "floor":
         argv = [a.floor, str(port)]
@@ -108,7 +113,8 @@ def run_one(name, n, a, cdf_file):
         return {"server": name, "n": n, "skipped": a.skip_reasons.get(name, "not available")}
     argv, lg, port = spec
     log = tempfile.TemporaryFile()
-    proc = subprocess.Popen(["taskset", "-c", a.server_cpu] + argv, stdout=log, stderr=log, cwd=HERE)
+    cpus = "0-1" if name == "reload-broker-2t" else a.server_cpu
+    proc = subprocess.Popen(["taskset", "-c", cpus] + argv, stdout=log, stderr=log, cwd=HERE)
     try:
         if not wait_port(port, proc):
             log.seek(0)
