@@ -17,7 +17,7 @@
 /// `textarea`, `title`, and the rarer `xmp`, `iframe`, `noembed`, `noframes`, `noscript`)
 /// is ignored, because the browser ignores it too.
 ///
-/// If the marker (an attribute of the snippet) occurs in the body before the injection point,
+/// If the marker (an attribute of the snippet) occurs as an attribute in a tag before the injection point,
 /// the body passes through untouched: a filter further upstream has already injected.
 ///
 /// Output is byte-identical to the input except for the one inserted snippet, and any chunking
@@ -83,20 +83,28 @@ public struct HTMLInjector: Sendable {
         out.reserveCapacity(count + heldCount + snippet.count)
         // Start of the tracked tag in this chunk; -1 when it began in an earlier chunk (it is in `held`).
         var candidate: Int? = heldCount > 0 ? -1 : nil
-        let markerFirst = marker.first
         var index = 0
         while index < count {
-            if markerMatched == 0, let stop = scanner.quietStop {
-                // Fast path: skip bytes that can neither change the scanner's state nor start the marker.
-                index = Self.firstIndex(in: chunk, from: index, of: stop, or: markerFirst ?? stop)
+            if let stop = scanner.quietStop {
+                // Fast path: skip bytes that cannot change the scanner's state (the marker is only
+                // looked for among attributes, where there is no quiet stop).
+                index = Self.firstIndex(in: chunk, from: index, of: stop, or: stop)
                 if index == count { break }
             }
             let byte = chunk[index]
-            if !marker.isEmpty, advanceMarker(byte) {
-                phase = .declined
-                appendHeld(to: &out)
-                Self.append(chunk, 0..<count, to: &out)
-                return out
+            if !marker.isEmpty {
+                // The marker counts only as an attribute of a tag: a page whose script or text
+                // mentions it (e.g. querySelector('[data-reload-broker]')) still gets the client.
+                if scanner.isAmongAttributes {
+                    if advanceMarker(byte) {
+                        phase = .declined
+                        appendHeld(to: &out)
+                        Self.append(chunk, 0..<count, to: &out)
+                        return out
+                    }
+                } else {
+                    markerMatched = 0
+                }
             }
             switch scanner.step(byte) {
             case .none:

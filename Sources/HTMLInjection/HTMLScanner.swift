@@ -54,6 +54,9 @@ struct HTMLScanner: Sendable {
     ///
     /// Lets the injector run a tight search loop over text, comments and scripts, which make up
     /// nearly all of a page; nil when every byte matters (inside tags and names).
+    /// Inside a start or end tag, outside quoted attribute values: where attribute names are.
+    var isAmongAttributes: Bool { state == .inTag && quote == 0 }
+
     var quietStop: UInt8? {
         switch state {
         case .data: Byte.lessThan

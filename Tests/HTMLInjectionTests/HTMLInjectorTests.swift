@@ -233,7 +233,7 @@ struct PlacementTests {
             let lead = String(repeating: "é-x", count: offset / 3) + String(repeating: "y", count: offset % 3)
             #expect(injected(lead + "</head>" + lead) == lead + "[S]</head>" + lead)
             #expect(injected("<script>" + lead + "</script>" + lead + "<body>") == "<script>" + lead + "</script>" + lead + "[S]<body>")
-            let marked = bytes(lead + "data-reload-broker</head>")
+            let marked = bytes(lead + "<meta data-reload-broker></head>")
             #expect(HTMLInjector.inject("[S]", into: marked) == marked)
         }
     }
@@ -280,9 +280,21 @@ struct MarkerTests {
     }
 
     @Test func customMarkerWithRepeatedPrefixIsFound() {
-        let page = bytes("<head>aaab</head>")
+        let page = bytes("<head><x aaab></head>")
         #expect(HTMLInjector.inject("[S]", into: page, marker: "aab") == page)
-        #expect(text(HTMLInjector.inject("[S]", into: page, marker: "abab")) == "<head>aaab[S]</head>")
+        #expect(text(HTMLInjector.inject("[S]", into: page, marker: "abab")) == "<head><x aaab>[S]</head>")
+    }
+
+    @Test(arguments: [
+        "<head><script>document.querySelector('[data-reload-broker]')</script></head>",
+        "<head><!-- data-reload-broker --></head>",
+        "<head><title>data-reload-broker</title></head>",
+        "<head><meta content=\"data-reload-broker\"></head>",
+        "data-reload-broker<head></head>",
+    ])
+    func markerOutsideAnAttributeDoesNotStopInjection(page: String) {
+        let output = text(HTMLInjector.inject("[S]", into: bytes(page)))
+        #expect(output.contains("[S]</head>"))
     }
 
     @Test func emptyMarkerDisablesTheGuard() {
