@@ -14,6 +14,19 @@ static inline int rb_set_reuseport(int fd) {
 }
 
 #include <signal.h>
+#include <sys/resource.h>
+
+/// The soft limit on open files, first raised to the hard limit when `raise` is non-zero; -1 when unknown.
+static inline long rb_open_file_limit(int raise) {
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return -1;
+    if (raise && limit.rlim_cur < limit.rlim_max) {
+        struct rlimit raised = limit;
+        raised.rlim_cur = limit.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+    }
+    return limit.rlim_cur == RLIM_INFINITY ? (long)1 << 30 : (long)limit.rlim_cur;
+}
 #include <pthread.h>
 
 /// Unblocks one signal for the calling thread. A process started by a parent whose thread had

@@ -41,6 +41,9 @@ public struct BrokerConfiguration: Sendable {
     public var maxQueuedBytes = 64 * 1024
     /// How long a graceful stop waits for clients to answer their close frames. Default 1 s.
     public var stopGracePeriod: Duration = .seconds(1)
+    /// Most WebSocket clients at once; further upgrades get 503. Nil: the open-file limit (raised to
+    /// its hard limit at start) less 64 descriptors kept for `/trigger`, `/health` and pages.
+    public var maxClients: Int?
     /// Event loops (threads) serving clients. More than one binds the port once per loop with
     /// `SO_REUSEPORT` (the kernel spreads connections) and fans each broadcast out on every loop
     /// at once. Default 1.

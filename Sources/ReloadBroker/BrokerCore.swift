@@ -29,6 +29,8 @@ final class BrokerCore {
     let shared: BrokerSharedState
     let policy: AccessPolicy
     let timeouts: Timeouts
+    /// Upgrades beyond this many clients (all loops) get 503, so descriptors remain for triggers.
+    let maxClients: Int
 
     private var listener: TCPListener?
     private let sweepTimer: LoopTimer
@@ -84,6 +86,7 @@ final class BrokerCore {
         self.shared = shared
         self.policy = AccessPolicy(allowedHosts: configuration.allowedHosts, allowedOrigins: configuration.allowedOrigins)
         self.timeouts = Timeouts(configuration)
+        self.maxClients = configuration.maxClients ?? max(16, ProcessLimits.openFiles(raise: true) - 64)
         self.pongMessage = SharedBuffer(WebSocketFrameEncoder.text(#"{"type":"pong"}"#))
         self.pingFrame = SharedBuffer(WebSocketFrameEncoder.frame(opcode: .ping, payload: []))
         self.sweepTimer = LoopTimer(loop: loop)

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import HTTPCodec
 import Logging
+import Synchronization
 import UVLoop
 import WebSocketCodec
 
@@ -86,6 +87,12 @@ extension BrokerCore {
         }
         guard !isStopping else {
             connection.fail(status: .serviceUnavailable, detail: "The broker is stopping.")
+            return
+        }
+        guard shared.clients.load(ordering: .relaxed) < maxClients else {
+            logger.warning("refused a WebSocket: \(maxClients) clients connected (the limit)")
+            connection.fail(
+                status: .serviceUnavailable, detail: "Too many clients (\(maxClients)).", headers: ["Retry-After": "5"])
             return
         }
         switch WebSocketHandshake.evaluate(head) {

@@ -168,3 +168,13 @@ public final class DirectoryWatcher: LoopHandle {
 
     override func didClose() { callback = nil }
 }
+
+/// Process limits that shape how many connections a loop can hold.
+public enum ProcessLimits {
+    /// The soft limit on open file descriptors (`RLIMIT_NOFILE`), raised to the hard limit first
+    /// when `raise` is set (each connection is a descriptor).
+    public static func openFiles(raise: Bool = false) -> Int {
+        let limit = rb_open_file_limit(raise ? 1 : 0)
+        return limit < 0 ? 1024 : limit
+    }
+}

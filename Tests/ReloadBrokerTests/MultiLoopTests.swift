@@ -55,3 +55,25 @@ struct MultiLoopTests {
         #expect(throws: (any Error).self) { try TestSocket(port: broker.port) }
     }
 }
+
+@Suite("Client limit")
+struct ClientLimitTests {
+    @Test func upgradesBeyondTheLimitGet503AndTriggersStillWork() throws {
+        try withBroker({ $0.maxClients = 5 }) { broker throws in
+            var clients: [TestWebSocket] = []
+            for _ in 0..<5 {
+                let client = try TestWebSocket(port: broker.port)
+                _ = try client.nextText()
+                clients.append(client)
+            }
+            #expect(throws: TestClientError.self) { try TestWebSocket(port: broker.port) }
+            let trigger = try httpRequest(port: broker.port, method: "POST", path: "/__reload/trigger")
+            #expect(trigger.status == 200)
+            #expect(jsonField("clients", in: trigger.text) == "5")
+            clients.removeLast().socket.close()
+            #expect(eventually { broker.connectedClients == 4 })
+            let again = try TestWebSocket(port: broker.port)
+            #expect(jsonField("type", in: try again.nextText()) == "hello")
+        }
+    }
+}
