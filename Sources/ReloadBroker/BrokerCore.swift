@@ -145,15 +145,25 @@ final class BrokerCore {
 
     func remove(_ connection: ClientConnection) {
         unregisterSocket(connection)
-        let index = connection.connectionIndex
-        guard index >= 0 else { return }
-        let last = connections.removeLast()
-        if index < connections.count {
-            connections[index] = last
-            last.connectionIndex = index
-        }
-        connection.connectionIndex = -1
+        guard Self.swapRemove(connection, from: &connections, index: \.connectionIndex) else { return }
         if isStopping, connections.isEmpty { finish() }
+    }
+
+    /// Removes a connection from a list in O(1) by moving the last one into its slot; each
+    /// connection keeps its own index (-1: not in the list). Returns false when it was not there.
+    private static func swapRemove(
+        _ connection: ClientConnection, from list: inout [ClientConnection],
+        index: ReferenceWritableKeyPath<ClientConnection, Int>
+    ) -> Bool {
+        let position = connection[keyPath: index]
+        guard position >= 0 else { return false }
+        let last = list.removeLast()
+        if position < list.count {
+            list[position] = last
+            last[keyPath: index] = position
+        }
+        connection[keyPath: index] = -1
+        return true
     }
 
     func registerSocket(_ connection: ClientConnection) {
@@ -164,14 +174,7 @@ final class BrokerCore {
     }
 
     func unregisterSocket(_ connection: ClientConnection) {
-        let index = connection.socketIndex
-        guard index >= 0 else { return }
-        let last = sockets.removeLast()
-        if index < sockets.count {
-            sockets[index] = last
-            last.socketIndex = index
-        }
-        connection.socketIndex = -1
+        guard Self.swapRemove(connection, from: &sockets, index: \.socketIndex) else { return }
         shared.clients.subtract(1, ordering: .relaxed)
     }
 
