@@ -49,17 +49,22 @@ struct AccessPolicy: Sendable {
 
     /// The host part of `host[:port]` or `[v6]:port`, lowercased; nil when malformed.
     static func hostName(fromAuthority authority: String) -> String? {
+        // Only printable ASCII is a valid host here (browsers send IDNs as punycode); anything
+        // else is refused before it is looked at.
+        guard authority.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
         let value = authority.lowercased()
         if value.hasPrefix("[") {
             guard let close = value.firstIndex(of: "]") else { return nil }
             let rest = value[value.index(after: close)...]
             guard rest.isEmpty || (rest.hasPrefix(":") && rest.dropFirst().allSatisfy(\.isASCIIDigit)) else { return nil }
+            let inside = value[value.index(after: value.startIndex)..<close]
+            guard !inside.isEmpty, inside.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else { return nil }
             return String(value[...close])
         }
         let parts = value.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count <= 2, let name = parts.first, !name.isEmpty else { return nil }
         if parts.count == 2, parts[1].isEmpty || !parts[1].allSatisfy(\.isASCIIDigit) { return nil }
-        guard name.allSatisfy({ $0.isASCIIDigit || ("a"..."z").contains($0) || $0 == "-" || $0 == "." || $0 == "_" }) else {
+        guard name.allSatisfy({ $0.isASCIIDigit || ($0.asciiValue.map { (0x61...0x7A).contains($0) } ?? false) || $0 == "-" || $0 == "." || $0 == "_" }) else {
             return nil
         }
         return String(name.hasSuffix(".") ? name.dropLast() : name)
@@ -80,7 +85,7 @@ struct AccessPolicy: Sendable {
     static func isIPv4(_ name: String) -> Bool {
         let parts = name.split(separator: ".", omittingEmptySubsequences: false)
         return parts.count == 4 && parts.allSatisfy { part in
-            !part.isEmpty && part.count <= 3 && part.allSatisfy(\.isASCIIDigit) && Int(part)! <= 255
+            !part.isEmpty && part.utf8.count <= 3 && part.allSatisfy(\.isASCIIDigit) && (Int(part) ?? 256) <= 255
         }
     }
 
@@ -92,5 +97,6 @@ struct AccessPolicy: Sendable {
 }
 
 extension Character {
-    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+    /// `0`…`9` and nothing else (not a digit with a combining mark, not other scripts' digits).
+    var isASCIIDigit: Bool { asciiValue.map { (0x30...0x39).contains($0) } ?? false }
 }

@@ -184,19 +184,18 @@ final class BrokerCore {
     /// returns how many clients it reached (this loop's, plus those connected to the others).
     @discardableResult
     func broadcast(path: String?) -> Int {
-        let epoch = shared.epoch.add(1, ordering: .relaxed).newValue
         let broadcast: PendingBroadcast
-        if let path, Self.isStylesheet(path) {
-            broadcast = .css(epoch: epoch, path: path)
+        let reached: Int
+        if let group, group.members.count > 1 {
+            broadcast = group.broadcastInOrder(path: path)
+            reached = shared.clients.load(ordering: .relaxed)
         } else {
-            broadcast = .reload(epoch: epoch)
+            broadcast = PendingBroadcast(epoch: shared.epoch.add(1, ordering: .relaxed).newValue, path: path)
+            reached = deliver(broadcast)
         }
-        let reached = deliver(broadcast)
-        let elsewhere = group?.deliverElsewhere(broadcast, from: self) ?? 0
         logger.info(
-            "broadcast \(Messages.describe(broadcast))",
-            metadata: ["epoch": "\(epoch)", "clients": "\(reached + elsewhere)"])
-        return reached + elsewhere
+            "broadcast \(Messages.describe(broadcast))", metadata: ["epoch": "\(broadcast.epoch)", "clients": "\(reached)"])
+        return reached
     }
 
     /// Writes one broadcast to this loop's clients: one frame, encoded once, shared by all.
@@ -263,9 +262,19 @@ final class BrokerCore {
 
     /// Returns false when the connection must be dropped.
     private func check(_ connection: ClientConnection, now: UInt64) -> Bool {
-        if connection.blockedSince != 0, now - connection.blockedSince > timeouts.write {
-            logger.debug("dropping a client whose writes stay blocked", metadata: ["connection.id": "\(connection.id)"])
-            return false
+        let tcp = connection.tcp
+        if tcp.queuedBytes > 0 {
+            // Output is waiting: the peer must keep reading. Any completed write is progress.
+            if connection.blockedSince == 0 || tcp.completedWrites != connection.lastCompletedWrites {
+                connection.blockedSince = now
+                connection.lastCompletedWrites = tcp.completedWrites
+            } else if now - connection.blockedSince > timeouts.write {
+                logger.debug("dropping a client whose writes stay blocked", metadata: ["connection.id": "\(connection.id)"])
+                return false
+            }
+            if connection.mode != .webSocket { return true }  // deadlines wait until the output is out
+        } else {
+            connection.blockedSince = 0
         }
         switch connection.mode {
         case .http, .closing:

@@ -18,19 +18,22 @@ final class BrokerGroup: Sendable {
         self.members = members
     }
 
-    /// Hands a broadcast to every loop but `origin`'s; returns how many clients those loops hold.
-    func deliverElsewhere(_ broadcast: PendingBroadcast, from origin: BrokerCore?) -> Int {
-        guard members.count > 1 else { return 0 }
-        var elsewhere = shared.clients.load(ordering: .relaxed)
-        for member in members {
-            if let origin, member.executor === origin.loop.executor {
-                elsewhere -= origin.sockets.count
-                continue
+    /// Serialises epoch numbering with the hand-off to the loops.
+    private let order = Mutex(())
+
+    /// Numbers a broadcast and queues it on every loop, under one lock: each loop's queue is
+    /// FIFO, so every loop delivers broadcasts in epoch order (a client that saw epoch 14 never
+    /// gets 13 afterwards and drops it as stale).
+    func broadcastInOrder(path: String?) -> PendingBroadcast {
+        order.withLock { _ in
+            let epoch = shared.epoch.add(1, ordering: .relaxed).newValue
+            let broadcast = PendingBroadcast(epoch: epoch, path: path)
+            for member in members {
+                let core = member.core
+                member.executor.execute { core.value.deliver(broadcast) }
             }
-            let core = member.core
-            member.executor.execute { core.value.deliver(broadcast) }
+            return broadcast
         }
-        return max(0, elsewhere)
     }
 
     /// Starts a graceful stop on every loop.

@@ -29,8 +29,14 @@ final class ClientConnection: TCPConnectionDelegate {
 
     private var httpParser: HTTPRequestParser
     private var webSocketParser: WebSocketParser?
-    /// A handler is answering the current request; later pipelined requests wait.
+    /// A handler is answering the current request; later pipelined requests wait (and reading
+    /// pauses, so a client cannot pile up input meanwhile).
     private var awaitingResponse = false
+    /// `processRequests` is on the stack: a response finished synchronously lets its loop go on
+    /// instead of recursing (thousands of pipelined requests must not grow the stack).
+    private var isProcessing = false
+    /// The peer sent EOF: answer what is in flight, then close.
+    private var inputEnded = false
     var streamingResponder: HTTPResponder?
 
     // Deadlines, in loop milliseconds; 0 means none. Checked by `core.sweep`.
@@ -40,8 +46,11 @@ final class ClientConnection: TCPConnectionDelegate {
     var lastHeard: UInt64 = 0
     /// WebSocket: when our unanswered ping was sent (0: none outstanding).
     var pingSentAt: UInt64 = 0
-    /// When writes started to queue (0: not blocked).
+    /// Since when queued output has made no progress (0: nothing queued). Checked by the sweep
+    /// against the write timeout, for WebSocket frames and HTTP responses alike.
     var blockedSince: UInt64 = 0
+    /// `tcp.completedWrites` when the sweep last looked (progress resets `blockedSince`).
+    var lastCompletedWrites = 0
     /// The latest broadcast that could not be written because earlier output was still queued.
     var pending: PendingBroadcast?
     private var closeFrameSent = false
@@ -75,16 +84,33 @@ final class ClientConnection: TCPConnectionDelegate {
     }
 
     func connectionDidReachEndOfInput(_ connection: TCPConnection) {
+        inputEnded = true
         switch mode {
         case .http where awaitingResponse:
             break  // answer the request in flight, then close (keep-alive is off after EOF)
-        default:
+        case .http, .closing:
+            if tcp.queuedBytes > 0 {
+                linger()  // let the queued response reach the peer first
+                deadline = 0
+            } else {
+                tcp.close()
+            }
+        case .webSocket:
             tcp.close()
         }
     }
 
     func connectionDidDrain(_ connection: TCPConnection) {
         blockedSince = 0
+        if mode == .closing {
+            // Everything we owed is out: now give the peer the linger time to go away (or close
+            // at once when it already half-closed).
+            if inputEnded {
+                tcp.close()
+                return
+            }
+            deadline = core.loop.now + core.timeouts.linger
+        }
         if let pending {
             self.pending = nil
             send(core.frame(for: pending))
@@ -106,6 +132,9 @@ final class ClientConnection: TCPConnectionDelegate {
     // MARK: HTTP
 
     private func processRequests() {
+        guard !isProcessing else { return }
+        isProcessing = true
+        defer { isProcessing = false }
         while mode == .http, !awaitingResponse, !tcp.isClosing {
             let request: HTTPRequest
             do throws(HTTPParseError) {
@@ -119,6 +148,7 @@ final class ClientConnection: TCPConnectionDelegate {
             }
             awaitingResponse = true
             deadline = 0
+            tcp.stopReading()
             core.route(request, on: self)
         }
     }
@@ -127,12 +157,13 @@ final class ClientConnection: TCPConnectionDelegate {
     func responseFinished(keepAlive: Bool) {
         awaitingResponse = false
         guard mode == .http, !tcp.isClosing else { return }
-        if !keepAlive {
+        if !keepAlive || inputEnded {
             linger()
             return
         }
         deadline = core.loop.now + (httpParser.isMidRequest ? core.timeouts.head : core.timeouts.idle)
-        processRequests()
+        tcp.startReading()
+        processRequests()  // returns at once when called from within processRequests' own loop
     }
 
     /// Answers with an error status and closes the connection (after the peer had time to read it).
@@ -149,7 +180,10 @@ final class ClientConnection: TCPConnectionDelegate {
         if mode == .webSocket { core.unregisterSocket(self) }
         mode = .closing
         tcp.shutdown()
-        deadline = core.loop.now + core.timeouts.linger
+        if !inputEnded { tcp.startReading() }  // discard input so the peer's close is seen
+        // The linger time starts once our output is out (see connectionDidDrain); until then the
+        // write timeout guards a peer that stops reading.
+        deadline = tcp.queuedBytes > 0 ? 0 : core.loop.now + core.timeouts.linger
     }
 
     // MARK: WebSocket
@@ -164,6 +198,7 @@ final class ClientConnection: TCPConnectionDelegate {
         deadline = 0
         lastHeard = core.loop.now
         core.registerSocket(self)
+        tcp.startReading()
         if !leftover.isEmpty {
             webSocketParser!.append(leftover)
             processFrames()
@@ -229,7 +264,6 @@ final class ClientConnection: TCPConnectionDelegate {
         case .written:
             return true
         case .queued:
-            if blockedSince == 0 { blockedSince = core.loop.now }
             if tcp.queuedBytes > core.configuration.maxQueuedBytes {
                 core.logger.debug("dropping a client that does not read", metadata: ["connection.id": "\(id)"])
                 tcp.close()
@@ -257,6 +291,15 @@ enum PendingBroadcast: Equatable {
     case reload(epoch: Int)
     /// Swap one stylesheet.
     case css(epoch: Int, path: String)
+
+    /// A stylesheet swap for `.css` paths, else a reload.
+    init(epoch: Int, path: String?) {
+        if let path, BrokerCore.isStylesheet(path) {
+            self = .css(epoch: epoch, path: path)
+        } else {
+            self = .reload(epoch: epoch)
+        }
+    }
 
     var epoch: Int {
         switch self {

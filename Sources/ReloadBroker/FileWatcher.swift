@@ -109,10 +109,23 @@ final class FileWatcher {
     }
 
     private func addTree(_ folder: String) {
+        var visited = Set(watchers.keys.compactMap { try? LocalFileSystem.info($0) }.map { FolderID($0) })
+        addTree(folder, visited: &visited)
+    }
+
+    /// A folder's identity, so symbolic-link loops (`ln -s . again`) are walked once.
+    private struct FolderID: Hashable {
+        let device: UInt64, inode: UInt64
+        init(_ info: FileInfo) { (device, inode) = (info.device, info.inode) }
+    }
+
+    private func addTree(_ folder: String, visited: inout Set<FolderID>) {
+        guard let info = try? LocalFileSystem.info(folder), visited.insert(FolderID(info)).inserted || watchers[folder] != nil
+        else { return }
         guard addFolder(folder) else { return }
         guard let entries = try? LocalFileSystem.list(folder) else { return }
         for entry in entries where entry.isDirectory && !isIgnored(folder + "/" + entry.name) {
-            addTree(folder + "/" + entry.name)
+            addTree(folder + "/" + entry.name, visited: &visited)
         }
     }
 
@@ -184,9 +197,9 @@ final class FileWatcher {
     // MARK: Debounce
 
     private func record(_ path: String) {
-        if pendingSet.insert(path).inserted { pending.append(path) }
         let now = loop.now
-        if pending.count == 1 { batchStartedAt = now }
+        if pending.isEmpty { batchStartedAt = now }
+        if pendingSet.insert(path).inserted { pending.append(path) }
         let quiet = configuration.debounce.milliseconds
         let latest = batchStartedAt + configuration.maxDelay.milliseconds
         let due = min(now + quiet, max(latest, now))

@@ -34,8 +34,11 @@ public final class ReloadBroker: Sendable {
         case ready([UnsafeTransfer<EventLoop>])
         /// Loops on their own threads; `callerRuns` when loop 0 runs on the thread that called `run()`.
         case running([LoopThread], callerRuns: Bool)
+        /// One `stop()` is doing the work; other callers wait for `stopDone`.
+        case stopping
         case stopped
     }
+    private let stopDone = DispatchSemaphore(value: 0)
 
     /// The primary loop (the one that owns signals and the file watcher).
     private var primary: BrokerGroup.Member { group.members[0] }
@@ -171,7 +174,10 @@ public final class ReloadBroker: Sendable {
     public func stop() {
         let state: Runner = runner.withLock { runner in
             let state = runner
-            if case .ready = runner { runner = .stopped }
+            switch runner {
+            case .ready, .running: runner = .stopping
+            case .stopping, .stopped: break
+            }
             return state
         }
         switch state {
@@ -189,15 +195,21 @@ public final class ReloadBroker: Sendable {
             group.stopAll()
             if callerRuns {
                 finished.wait()
-                finished.signal()  // later callers return too
+                finished.signal()
             } else {
                 for thread in threads { thread.join() }
             }
-            runner.withLock { $0 = .stopped }
+        case .stopping:
+            stopDone.wait()  // another caller is stopping it: wait for that
+            stopDone.signal()
+            return
         case .stopped:
             return
         }
+        runner.withLock { $0 = .stopped }
+        stopDone.signal()
     }
+
     /// The current reload epoch (a counter that every broadcast increments).
     public var epoch: Int { shared.epoch.load(ordering: .relaxed) }
     /// This run's instance id (a new one every start: pages of an earlier run reload once).

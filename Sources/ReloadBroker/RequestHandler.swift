@@ -47,7 +47,10 @@ public final class HTTPResponder {
         guard state == .idle else { return }
         var head = head
         var body = body
-        if connection.core.shouldInject(request: request, response: head) {
+        // HEAD answers with the length GET would send, injected script included.
+        var asGet = request
+        if request.method == "HEAD" { asGet.method = "GET" }
+        if connection.core.shouldInject(request: asGet, response: head) {
             InjectionDecision.rewriteHeaders(&head.headers)
             body = HTMLInjector.inject(connection.core.snippet(), into: body)
         }

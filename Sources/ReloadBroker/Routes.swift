@@ -51,7 +51,7 @@ extension BrokerCore {
             responder.respond(response, body: ClientScript.bytes)
         case "/health":
             guard allowMethods(["GET", "HEAD"], responder) else { return }
-            let body = #"{"status":"ok","protocol":\#(Messages.protocolVersion),"instance":"\#(shared.instanceID)","epoch":\#(shared.currentEpoch),"clients":\#(sockets.count)}"#
+            let body = #"{"status":"ok","protocol":\#(Messages.protocolVersion),"instance":"\#(shared.instanceID)","epoch":\#(shared.currentEpoch),"clients":\#(shared.clients.load(ordering: .relaxed))}"#
             responder.respond(Self.json(.ok, body + "\n"))
         case "/trigger":
             trigger(request, responder: responder)
@@ -131,12 +131,12 @@ extension BrokerCore {
             return
         }
         var path = Self.queryValue("path", in: head.query)
+        // Only JSON (or no body at all): form and text/plain bodies are what cross-site HTML forms send.
+        if let type = head.headers["Content-Type"]?.lowercased(), !type.hasPrefix("application/json") {
+            responder.respond(Self.plain(.init(code: 415), "Send a JSON body: {\"path\": \"styles/site.css\"}.\n"))
+            return
+        }
         if !request.body.isEmpty {
-            let type = head.headers["Content-Type"]?.lowercased() ?? "application/json"
-            guard type.hasPrefix("application/json") else {
-                responder.respond(Self.plain(.init(code: 415), "Send a JSON body: {\"path\": \"styles/site.css\"}.\n"))
-                return
-            }
             struct Body: Decodable { var path: String? }
             guard let body = try? JSONDecoder().decode(Body.self, from: Data(request.body)) else {
                 responder.respond(Self.plain(.badRequest, "The body is not valid JSON: expected {\"path\": \"…\"}.\n"))

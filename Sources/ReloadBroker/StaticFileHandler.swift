@@ -66,6 +66,13 @@ public struct StaticFileHandler: RequestHandler {
             send(.forbidden, "Forbidden: \(head.path) leads outside the served folder.", responder)
             return
         }
+        // A link inside the root may still point at a hidden file (`env -> .env`).
+        let inside = real.dropFirst(realRoot.count).split(separator: "/")
+        guard !inside.contains(where: { $0.hasPrefix(".") && $0 != ".well-known" }) else {
+            logger.warning("refused a path to a hidden file", metadata: ["path": "\(head.path)"])
+            send(.notFound, "Not found: hidden files are not served.", responder)
+            return
+        }
         if info.isDirectory {
             guard head.path.hasSuffix("/") else {
                 var response = ResponseHead(status: .movedPermanently)
@@ -305,11 +312,14 @@ public struct StaticFileHandler: RequestHandler {
     }
 }
 
-/// Sends a file in 64 KiB steps, waiting for the socket to drain between bursts.
+/// Sends a file in 64 KiB steps, waiting for the socket to drain between bursts, and yielding
+/// to the loop after each megabyte so one fast reader cannot monopolise it.
 private final class FileStreamer {
     let file: LocalFile
     var remaining: Int64
     let responder: HTTPResponder
+    private var yieldTimer: LoopTimer?
+    static let stepsPerTurn = 16
 
     init(file: LocalFile, remaining: Int64, responder: HTTPResponder) {
         self.file = file
@@ -319,7 +329,15 @@ private final class FileStreamer {
 
     func pump() {
         responder.onWritable = { [self] in pump() }
+        var steps = 0
         while remaining > 0, responder.isConnected {
+            if steps == Self.stepsPerTurn {
+                let timer = yieldTimer ?? LoopTimer(loop: responder.loop)
+                yieldTimer = timer
+                timer.start(after: 0) { [self] in pump() }
+                return
+            }
+            steps += 1
             let chunk: [UInt8]
             do throws(UVError) {
                 chunk = try file.read(maxLength: Int(min(remaining, 64 * 1024)))
@@ -339,6 +357,8 @@ private final class FileStreamer {
 
     private func done(abort: Bool) {
         file.close()
+        yieldTimer?.close()
+        yieldTimer = nil
         responder.onWritable = nil
         if abort { responder.abort() } else { responder.finish() }
     }

@@ -67,14 +67,15 @@ public final class EventLoop {
     public var inLoopThread: Bool { executor.inLoopThread }
 
     /// Closes the loop after every other handle has been closed; call on the
-    /// thread that ran it, after ``run()`` returned. Work still queued from
-    /// other threads is dropped (``LoopExecutor/execute(_:)`` returns false from now on).
-    /// Traps when handles are still open: that is a bug of the owner.
+    /// thread that ran it, after ``run()`` returned. Work still queued from other threads
+    /// runs once more here (so callers waiting for it are not left hanging); from now on
+    /// ``LoopExecutor/execute(_:)`` returns false. Traps when handles are still open: that is
+    /// a bug of the owner.
     public func close() {
         precondition(!isClosed, "EventLoop closed twice")
-        executor.shutDown()
-        uv_close(UnsafeMutableRawPointer(wakeup).assumingMemoryBound(to: uv_handle_t.self), nil)
         executor.enter(thread: uv_thread_self())
+        for work in executor.shutDown() { work() }
+        uv_close(UnsafeMutableRawPointer(wakeup).assumingMemoryBound(to: uv_handle_t.self), nil)
         uv_run(raw, UV_RUN_DEFAULT)  // runs the close callbacks still pending
         executor.leave()
         let status = uv_loop_close(raw)
@@ -152,7 +153,13 @@ public final class LoopExecutor: Sendable {
         for item in work { item() }
     }
 
-    func shutDown() {
-        state.withLock { $0.isShutDown = true; $0.queue = [] }
+    /// Refuses further work and returns what was still queued.
+    func shutDown() -> [@Sendable () -> Void] {
+        state.withLock { state in
+            state.isShutDown = true
+            let left = state.queue
+            state.queue = []
+            return left
+        }
     }
 }

@@ -23,6 +23,8 @@ public final class TCPConnection: LoopHandle {
     public var delegate: (any TCPConnectionDelegate)?
     /// Bytes handed to libuv that have not reached the kernel yet.
     public private(set) var queuedBytes = 0
+    /// Queued writes completed so far (a progress counter for stall detection).
+    public private(set) var completedWrites = 0
     private var closeError: UVError?
 
     /// What happened to one write.
@@ -44,9 +46,13 @@ public final class TCPConnection: LoopHandle {
         attach()
     }
 
-    /// Starts delivering reads to the delegate.
+    /// Whether reads are being delivered.
+    public private(set) var isReading = false
+
+    /// Starts delivering reads to the delegate (no-op when already reading).
     public func startReading() {
-        guard !isClosing else { return }
+        guard !isClosing, !isReading else { return }
+        isReading = true
         let status = uv_read_start(stream, { handle, _, buffer in
             let loop = EventLoop.from(handle!.pointee.loop)
             buffer!.pointee = uv_buf_init(
@@ -60,7 +66,8 @@ public final class TCPConnection: LoopHandle {
 
     /// Stops delivering reads (backpressure towards the peer).
     public func stopReading() {
-        guard !isClosing else { return }
+        guard !isClosing, isReading else { return }
+        isReading = false
         uv_read_stop(stream)
     }
 
@@ -72,6 +79,7 @@ public final class TCPConnection: LoopHandle {
         } else if count < 0 {
             let error = UVError(code: Int32(count), operation: "read")
             if error.isEndOfFile {
+                isReading = false
                 uv_read_stop(stream)
                 delegate?.connectionDidReachEndOfInput(self)
             } else {
@@ -84,6 +92,10 @@ public final class TCPConnection: LoopHandle {
     @discardableResult
     public func write(_ buffer: SharedBuffer) -> WriteResult {
         guard !isClosing else { return .failed }
+        guard buffer.count <= Int(UInt32.max) else {
+            fail(UVError(code: UV_E2BIG.rawValue, operation: "write of \(buffer.count) bytes"))
+            return .failed
+        }
         var offset = 0
         if queuedBytes == 0 {
             var descriptor = uv_buf_init(
@@ -127,6 +139,7 @@ public final class TCPConnection: LoopHandle {
 
     private func didWrite(_ length: Int, status: Int32) {
         queuedBytes -= length
+        completedWrites &+= 1
         if status < 0 {
             let error = UVError(code: status, operation: "write")
             if !error.isCancelled { fail(error) }
@@ -198,8 +211,8 @@ public final class TCPListener: LoopHandle {
     /// `reusePort` sets `SO_REUSEPORT` so several loops can each bind the same port
     /// (libuv 1.44 has no flag for it, so it is set on the raw socket).
     public init(loop: EventLoop, host: String, port: Int, reusePort: Bool = false) throws(UVError) {
-        super.init(loop: loop, type: UV_TCP)
         let address = try SocketAddress(host: host, port: port)
+        super.init(loop: loop, type: UV_TCP)
         let status = uv_tcp_init_ex(loop.raw, tcp, UInt32(address.family))
         if status < 0 {
             discardUninitialized()

@@ -15,7 +15,7 @@ let brokerBinary: String = {
 }()
 
 /// A temporary folder removed at deinit.
-final class TemporaryFolder {
+final class TemporaryFolder: Sendable {
     let path: String
 
     init() throws {

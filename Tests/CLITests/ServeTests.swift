@@ -229,6 +229,35 @@ struct ServeTests {
     }
 }
 
+@Suite("reload-broker serve edge cases", .serialized)
+struct ServeEdgeCaseTests {
+    @Test func symbolicLinkLoopsDoNotHangStartUp() throws {
+        let folder = try TemporaryFolder()
+        try folder.write("index.html", "<p>loops</p>")
+        try FileManager.default.createSymbolicLink(atPath: folder.path + "/a", withDestinationPath: ".")
+        try FileManager.default.createSymbolicLink(atPath: folder.path + "/b", withDestinationPath: ".")
+        let (broker, port) = try startServe(["--root", folder.path])
+        _ = broker
+        #expect(try httpRequest(port: port, path: "/").status == 200)
+    }
+
+    @Test func aFileThatKeepsChangingStillReloads() throws {
+        let folder = try TemporaryFolder()
+        try folder.write("index.html", "<p>0</p>")
+        let (broker, port) = try startServe(["--root", folder.path])
+        _ = broker
+        let page = try TestWebSocket(port: port)
+        _ = try page.nextText()
+        // Writes every 10 ms keep the quiet window from ever closing: the 500 ms cap must flush.
+        let writer = Thread {
+            for index in 0..<300 { try? folder.write("index.html", "<p>\(index)</p>"); usleep(10_000) }
+        }
+        writer.start()
+        let message = try page.nextText(timeout: .seconds(2.5))
+        #expect(jsonField("type", in: message) == "reload")
+    }
+}
+
 @Suite("reload-broker errors")
 struct CLIErrorTests {
     @Test func portInUse() throws {
