@@ -99,6 +99,7 @@ let package = Package(
         .testTarget(
             name: "CLITests",
             dependencies: ["reload-broker", "ReloadBroker", "HTTPCodec", "WebSocketCodec", "TestSupport"],
+            exclude: ["upstreams"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -11,7 +11,7 @@ struct ReloadBrokerCommand: ParsableCommand {
             Run `reload-broker serve` and open the URL it prints: the demo page reloads \
             when you trigger it (`curl -X POST http://127.0.0.1:35729/__reload/trigger`).
             """,
-        subcommands: [Serve.self, Trigger.self]
+        subcommands: [Serve.self, Proxy.self, Trigger.self, ExecGuardCommand.self]
     )
 }
 
