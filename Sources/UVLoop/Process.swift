@@ -30,6 +30,9 @@ public final class SpawnedProcess: LoopHandle {
     /// Starts `arguments[0]` (looked up in `PATH` when it has no `/`) with `arguments`.
     public init(loop: EventLoop, arguments: [String], onExit: @escaping (Exit) -> Void) throws(UVError) {
         precondition(!arguments.isEmpty, "no program to run")
+        // libuv learns of the exit through SIGCHLD: it must not stay blocked in the loop's thread
+        // (a parent such as a test runner may have started us with it blocked).
+        _ = rb_unblock_signal(SIGCHLD)
         super.init(loop: loop, type: UV_PROCESS)
         self.onExit = onExit
         let process = OpaquePointer(handle).assumingMemory(uv_process_t.self)

@@ -143,6 +143,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send(200, "application/json", json.dumps({"length": total, "sha256": digest.hexdigest()}).encode())
 
     def websocket(self):
+        self.close_connection = True  # after the WebSocket, the connection is done
         key = self.headers.get("Sec-WebSocket-Key", "")
         accept = base64.b64encode(hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest())
         self.send_response(101)
