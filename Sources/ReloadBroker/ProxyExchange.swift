@@ -31,6 +31,8 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
     private var clientEnded = false
     private var upstreamEnded = false
     private var done = false
+    /// Decodes a page the app compressed anyway, so that it can get the client.
+    private var inflater: Inflater?
 
     /// Upstream output queued beyond this pauses the client.
     private static let highWater = 256 * 1024
@@ -175,7 +177,19 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
                 if head.status.code < 200 { continue }  // interim responses are not relayed
                 responseHead(head)
             case .body(let bytes):
-                if !responder.write(bytes) { upstream?.stopReading() }
+                if let inflater {
+                    var writable = true
+                    do throws(Inflater.Failure) {
+                        try inflater.inflate(bytes) { piece in writable = responder.write(piece) && writable }
+                    } catch {
+                        proxy.logger.debug("cannot decode a compressed page", metadata: ["error": "\(error)"])
+                        abort()
+                        return
+                    }
+                    if !writable { upstream?.stopReading() }
+                } else if !responder.write(bytes) {
+                    upstream?.stopReading()
+                }
             case .end:
                 responseEnded()
                 return
@@ -190,8 +204,31 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
         proxy.upstreamAnswered()
         var head = head
         Self.removeHopByHop(&head.headers, keepUpgrade: false)
+        decodeIfPage(&head)
         responder.onWritable = { self.upstream?.startReading() }
         responder.start(head)
+    }
+
+    /// A page compressed with gzip or deflate (although identity was asked for) is decoded so the
+    /// client can be injected; brotli and anything else passes through as is, without the client.
+    private func decodeIfPage(_ head: inout ResponseHead) {
+        let codings = head.headers.values("Content-Encoding").flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingCharacters(in: " \t").lowercased() }.filter { $0 != "identity" }
+        guard codings.count == 1 else { return }
+        var decoded = head
+        decoded.headers.remove("Content-Encoding")
+        guard responder.connection.core.shouldInject(request: request, response: decoded) else { return }
+        guard ["gzip", "x-gzip", "deflate"].contains(codings[0]) else {
+            proxy.logger.debug("a \(codings[0])-compressed page passes without the client", metadata: ["target": "\(request.target)"])
+            return
+        }
+        do throws(Inflater.Failure) {
+            inflater = try Inflater()
+        } catch {
+            return
+        }
+        decoded.headers.remove("Content-Length")
+        head = decoded
     }
 
     private func responseEnded() {

@@ -34,6 +34,10 @@ struct ProxyTests {
         let missing = try httpRequest(port: session.port, path: "/nope", headers: pageHeaders)
         #expect(missing.status == 404)
         #expect(missing.text.contains("data-reload-broker"))
+        // A page the app gzips although identity was asked for is decoded and injected.
+        let gzipped = try httpRequest(port: session.port, path: "/gzip.html", headers: pageHeaders)
+        #expect(gzipped.headers["Content-Encoding"] == nil)
+        #expect(dechunked(gzipped.body).contains("defer></script></head><body><p>generation 1</p>"))
         // A fragment fetched by script is not a page.
         let fragment = try httpRequest(port: session.port, path: "/", headers: [("Sec-Fetch-Dest", "empty")])
         #expect(!fragment.text.contains("data-reload-broker"))
@@ -41,7 +45,7 @@ struct ProxyTests {
 
     @Test func everythingElsePassesByteForByte() throws {
         let session = try Session()
-        for path in ["/asset.bin", "/asset.js.gz", "/gzip.html", "/json"] {
+        for path in ["/asset.bin", "/asset.js.gz", "/json"] {
             let direct = try httpRequest(port: session.app.port, path: path, headers: pageHeaders)
             let proxied = try httpRequest(port: session.port, path: path, headers: pageHeaders)
             #expect(proxied.status == direct.status, "\(path)")
@@ -49,6 +53,11 @@ struct ProxyTests {
             #expect(proxied.headers["Content-Type"] == direct.headers["Content-Type"], "\(path)")
             #expect(proxied.headers["Content-Encoding"] == direct.headers["Content-Encoding"], "\(path)")
         }
+        // A compressed page fetched by script (not a navigation) stays compressed and untouched.
+        let direct = try httpRequest(port: session.app.port, path: "/gzip.html")
+        let fetched = try httpRequest(port: session.port, path: "/gzip.html", headers: [("Sec-Fetch-Dest", "empty")])
+        #expect(fetched.body == direct.body)
+        #expect(fetched.headers["Content-Encoding"] == "gzip")
         let asset = try httpRequest(port: session.port, path: "/asset.bin")
         #expect(asset.headers["ETag"] == "\"a1\"")
     }
