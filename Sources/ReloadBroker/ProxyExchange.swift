@@ -174,7 +174,12 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
                     if isUpgrade { startTunnel(head) } else { finishWithError(.badGateway, "The app switched protocols unasked.") }
                     return
                 }
-                if head.status.code < 200 { continue }  // interim responses are not relayed
+                if head.status.code == 100 {
+                    // Relayed only to a client that waits for it (Expect: 100-continue).
+                    if request.headers["Expect"]?.lowercased() == "100-continue" { responder.sendContinue() }
+                    continue
+                }
+                if head.status.code < 200 { continue }  // other interim responses are not relayed
                 responseHead(head)
             case .body(let bytes):
                 if let inflater {

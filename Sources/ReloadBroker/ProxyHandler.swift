@@ -90,7 +90,6 @@ final class ProxyState {
     private var child: SpawnedProcess?
     private var killTimer: LoopTimer?
     private var restarting = false
-    private var restartAgain = false
 
     init(configuration: ProxyConfiguration, core: BrokerCore, owner: ReverseProxy) {
         self.configuration = configuration
@@ -239,7 +238,6 @@ final class ProxyState {
         }
         if restarting {
             restarting = false
-            restartAgain = false
             spawn()
             return
         }

@@ -158,6 +158,12 @@ public final class HTTPResponder {
         connection.tcp.close()
     }
 
+    /// Sends an interim `100 Continue` (the app agreed to take the body the client is holding back).
+    public func sendContinue() {
+        guard state == .idle, request.version == .http1_1 else { return }
+        connection.tcp.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+    }
+
     /// Resumes reading the client after a ``RequestBodyReceiver`` or a tunnel asked to pause.
     public func resumeReading() {
         connection.resumeReading()

@@ -190,6 +190,36 @@ struct ProxyTests {
         #expect(growth < 64 * 1024, "the broker grew by \(growth) KiB while streaming 200 MiB")
     }
 
+    @Test func aLargeUploadToASlowAppStreamsInBoundedMemory() throws {
+        let session = try Session()
+        let pid = session.broker.process.processIdentifier
+        let before = memory(of: pid)
+        let size = 200 << 20
+        let socket = try TestSocket(port: session.port)
+        try socket.send("POST /slow-upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(size)\r\nConnection: close\r\n\r\n")
+        let block = [UInt8](repeating: 0x61, count: 1 << 20)
+        for _ in 0..<200 { try socket.send(block) }  // blocks while the broker holds back (backpressure)
+        var reader = TestResponseReader()
+        let response = try reader.next(from: socket, timeout: .seconds(60))
+        #expect(response.text.contains(#""length": \#(size)"#))
+        let after = memory(of: pid)
+        let growth = after.peak - before.rss
+        #expect(growth < 64 * 1024, "the broker grew by \(growth) KiB while forwarding a 200 MiB upload")
+    }
+
+    @Test func expectContinueIsRelayed() throws {
+        let session = try Session()
+        let socket = try TestSocket(port: session.port)
+        try socket.send("POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+        let interim = String(decoding: try socket.receive(timeout: .seconds(5)), as: UTF8.self)
+        #expect(interim.hasPrefix("HTTP/1.1 100 Continue\r\n\r\n"))
+        try socket.send("hello")
+        var reader = TestResponseReader()
+        let response = try reader.next(from: socket)
+        #expect(response.status == 200)
+        #expect(response.text.contains(#""length": 5"#))
+    }
+
     @Test func upstreamDownShowsAWaitingPageThatTurnsIntoTheApp() throws {
         let appPort = try freePort()
         let (broker, port) = try startProxy(["--upstream", "http://127.0.0.1:\(appPort)"])

@@ -118,6 +118,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send(404, "text/html", b"<html><head></head><body>not found</body></html>")
 
     def do_POST(self):
+        if self.path.startswith("/slow-upload"):
+            return self.slow_upload()
         digest = hashlib.sha256()
         total = 0
         if "chunked" in self.headers.get("Transfer-Encoding", ""):
@@ -141,6 +143,22 @@ class Handler(BaseHTTPRequestHandler):
                 total += len(data)
                 left -= len(data)
         self.send(200, "application/json", json.dumps({"length": total, "sha256": digest.hexdigest()}).encode())
+
+    def slow_upload(self):
+        """Reads 10 MiB, then nothing for a while (a slow app), then the rest."""
+        left = int(self.headers.get("Content-Length", "0"))
+        total = 0
+        paused = False
+        while left > 0:
+            data = self.rfile.read(min(left, 1 << 16))
+            if not data:
+                break
+            total += len(data)
+            left -= len(data)
+            if not paused and total >= 10 << 20:
+                paused = True
+                threading.Event().wait(1.0)
+        self.send(200, "application/json", json.dumps({"length": total}).encode())
 
     def websocket(self):
         self.close_connection = True  # after the WebSocket, the connection is done
