@@ -86,10 +86,9 @@ final class ProxyState {
     /// A reload is owed to the pages once the app answers again.
     private var reloadWhenUp = false
 
-    // The app's process.
-    private var child: SpawnedProcess?
-    private var killTimer: LoopTimer?
-    private var restarting = false
+    /// The app's process (with a command).
+    private var app: AppProcess?
+    private var restarting: Bool { app?.isRestarting ?? false }
 
     init(configuration: ProxyConfiguration, core: BrokerCore, owner: ReverseProxy) {
         self.configuration = configuration
@@ -100,7 +99,7 @@ final class ProxyState {
 
     func begin() {
         if configuration.command != nil {
-            spawn()
+            startApp()
             if core.configuration.watch == nil {
                 // The app reloads itself (e.g. `uvicorn --reload`): notice it going away.
                 let timer = LoopTimer(loop: loop)
@@ -210,56 +209,30 @@ final class ProxyState {
 
     // MARK: The app's process
 
-    private func spawn() {
-        guard let command = configuration.command, !isStopping else { return }
-        do throws(UVError) {
-            let child = try SpawnedProcess(loop: loop, arguments: command) { [unowned self] exit in
-                self.childExited(exit)
+    private func startApp() {
+        guard let command = configuration.command else { return }
+        let app = AppProcess(command: command, gracePeriod: configuration.gracePeriod, loop: loop, logger: logger)
+        self.app = app
+        app.onStart = { [unowned self] in
+            // Wait for it to answer; pages reload once it does.
+            self.health = .down
+            self.reloadWhenUp = true
+            self.scheduleProbe()
+        }
+        app.onExit = { [unowned self] exit in
+            if self.configuration.exitWithApp {
+                self.owner.recordExit(exit)
+                self.core.beginStop()
+            } else {
+                self.upstreamFailed()
             }
-            self.child = child
-            logger.info("started the app (pid \(child.pid)): \(command.last ?? "")")
-        } catch {
-            logger.error("cannot start the app: \(error)")
-            return
         }
-        // Wait for it to answer; pages reload once it does.
-        health = .down
-        reloadWhenUp = true
-        scheduleProbe()
-    }
-
-    private func childExited(_ exit: SpawnedProcess.Exit) {
-        child = nil
-        killTimer?.stop()
-        if isStopping {
-            killTimer?.close()
-            killTimer = nil
-            return
-        }
-        if restarting {
-            restarting = false
-            spawn()
-            return
-        }
-        logger.error("the app \(exit); waiting for a change to start it again")
-        if configuration.exitWithApp {
-            owner.recordExit(exit)
-            core.beginStop()
-            return
-        }
-        upstreamFailed()
+        app.start()
     }
 
     /// File changes restart the app (when there is one); the reload follows once it answers.
     func filesChanged(_ paths: [String]) -> Bool {
-        guard configuration.command != nil, !isStopping else { return false }
-        guard let child else {
-            if !restarting { spawn() }
-            return true
-        }
-        if restarting { return true }  // the next process starts after the change anyway
-        logger.info("restarting the app")
-        restarting = true
+        guard let app, !isStopping else { return false }
         health = .down
         reloadWhenUp = true
         stopProbing()
@@ -267,20 +240,8 @@ final class ProxyState {
         probe = nil
         for connection in idle { connection.close() }
         idle = []
-        terminate(child)
+        app.restart()
         return true
-    }
-
-    private func terminate(_ child: SpawnedProcess) {
-        child.signalGroup(SIGTERM)
-        let timer = killTimer ?? LoopTimer(loop: loop)
-        killTimer = timer
-        timer.start(after: configuration.gracePeriod.milliseconds) { [unowned self] in
-            if let child = self.child {
-                self.logger.warning("the app did not stop within the grace period: SIGKILL")
-                child.signalGroup(SIGKILL)
-            }
-        }
     }
 
     func stop() {
@@ -294,12 +255,7 @@ final class ProxyState {
         livenessTimer = nil
         probe?.cancel()
         probe = nil
-        if let child {
-            terminate(child)
-        } else {
-            killTimer?.close()
-            killTimer = nil
-        }
+        app?.stop()
     }
 }
 

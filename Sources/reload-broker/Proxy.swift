@@ -66,7 +66,7 @@ struct Proxy: ParsableCommand {
         proxyConfiguration.exitWithApp = exitWithApp
         if let command {
             // The guard (this binary again) keeps the app from outliving the broker.
-            proxyConfiguration.command = ["/proc/self/exe", "__exec-guard", "--grace-period", String(gracePeriod), command]
+            proxyConfiguration.command = execGuardArguments(command, gracePeriod: gracePeriod)
         }
         let proxy = ReverseProxy(configuration: proxyConfiguration)
         configuration.fallback = proxy
@@ -103,10 +103,18 @@ struct Proxy: ParsableCommand {
         flushStandardOutput()
         broker.run()
         if !options.quiet { printError("reload-broker: stopped") }
-        if let exit = proxy.appExit {
-            throw ExitCode(exit.signal != 0 ? 128 + exit.signal : Int32(truncatingIfNeeded: exit.status))
-        }
+        if let exit = proxy.appExit { throw ExitCode(appExitStatus(of: exit)) }
     }
+}
+
+/// The app's command wrapped in this binary's exec guard, which keeps the app from outliving the broker.
+func execGuardArguments(_ command: String, gracePeriod: Int) -> [String] {
+    ["/proc/self/exe", "__exec-guard", "--grace-period", String(gracePeriod), command]
+}
+
+/// The broker's exit status for an app that ended it (`--exit-with-app`): its status, or 128 + signal.
+func appExitStatus(of exit: SpawnedProcess.Exit) -> Int32 {
+    exit.signal != 0 ? 128 + exit.signal : Int32(truncatingIfNeeded: exit.status)
 }
 
 /// `reload-broker __exec-guard --grace-period MS CMD`: runs CMD under a guard that takes the

@@ -384,6 +384,31 @@ struct ProxyTests {
     }
 }
 
+@Suite("reload-broker serve --exec", .serialized)
+struct ServeExecTests {
+    @Test func theCommandRestartsOnChangesAndStopsWithTheBroker() throws {
+        let site = try TemporaryFolder()
+        try site.write("index.html", "<html><head></head><body>one</body></html>")
+        let state = AppState(folder: try TemporaryFolder())
+        let appPort = try freePort()
+        let (broker, port) = try startServe([
+            "--root", site.path, "--exec", "exec python3 \(appScript) \(appPort) \(state.path)", "--grace-period", "2000",
+        ])
+        try broker.waitForOutput(containing: "generation 1")
+        let page = try TestWebSocket(port: port)
+        #expect(jsonField("type", in: try page.nextText()) == "hello")
+        let first = try #require(state.process(generation: 1))
+        try site.write("index.html", "<html><head></head><body>two</body></html>")
+        #expect(jsonField("type", in: try page.nextText()) == "reload")
+        try broker.waitForOutput(containing: "generation 2")
+        #expect(waitUntilGroupGone(first.pgid))
+        let second = try #require(state.process(generation: 2))
+        broker.signal(SIGTERM)
+        #expect(try broker.waitForExit(timeout: 10) == 0)
+        #expect(waitUntilGroupGone(second.pgid))
+    }
+}
+
 /// The body of a chunked response read as close-delimited (chunk framing removed), as text.
 func dechunked(_ body: [UInt8]) -> String {
     var parser = HTTPResponseParser()
