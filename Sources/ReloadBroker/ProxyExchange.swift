@@ -99,6 +99,8 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
     func receive(_ bytes: [UInt8]) -> Bool {
         guard !done else { return true }
         bodyStarted = true
+        // The timeout counts from the last byte of the request, not from its first (long uploads).
+        timer?.start(after: proxy.timeout) { self.timedOut() }
         guard let upstream else {
             pending.append(bytes)
             pendingBytes += bytes.count
@@ -116,6 +118,7 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
     func end() {
         guard !done else { return }
         requestEnded = true
+        if bodyStarted { timer?.start(after: proxy.timeout) { self.timedOut() } }
         if let upstream, requestChunked { upstream.write(Array("0\r\n\r\n".utf8)) }
     }
 
@@ -206,6 +209,8 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
         timer?.close()
         timer = nil
         responseStarted = true
+        responseHeadCloses = head.headers.containsToken("close", in: "Connection")
+            || (head.version == .http1_0 && !head.headers.containsToken("keep-alive", in: "Connection"))
         proxy.upstreamAnswered()
         var head = head
         Self.removeHopByHop(&head.headers, keepUpgrade: false)
