@@ -301,7 +301,7 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
             connect()
             return
         }
-        proxy.upstreamFailed()
+        proxy.upstreamSuspect()
         finishWithError(.badGateway, "The app closed the connection without answering.")
     }
 

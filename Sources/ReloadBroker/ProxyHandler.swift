@@ -154,6 +154,13 @@ final class ProxyState {
         scheduleProbe()
     }
 
+    /// A connection to the app was reset or closed unanswered: down only if it refuses connections
+    /// now (one failing request of a running app must not reload every page).
+    func upstreamSuspect() {
+        guard health != .down, probe == nil else { return }
+        startProbe(connectOnly: true)
+    }
+
     /// A response came from the app.
     func upstreamAnswered() {
         guard health != .up else { return }
