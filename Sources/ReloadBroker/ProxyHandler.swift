@@ -37,8 +37,10 @@ public final class ReverseProxy: StreamingRequestHandler, BrokerAttachment, @unc
     }
 
     public func handle(head: RequestHead, responder: HTTPResponder) -> (any RequestBodyReceiver)? {
-        guard let state else {
-            responder.respond(BrokerCore.plain(.badGateway, "The proxy is not attached to a broker.\n"))
+        // Its state is bound to the loop it attached to: a request on another loop (a broker with
+        // several loops) must not touch it.
+        guard let state, state.loop === responder.loop else {
+            responder.respond(BrokerCore.plain(.badGateway, "The proxy is not attached to this broker loop.\n"))
             return nil
         }
         let exchange = ProxyExchange(proxy: state, request: head, responder: responder)
