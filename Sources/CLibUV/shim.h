@@ -38,4 +38,11 @@ static inline int rb_unblock_signal(int signum) {
     sigaddset(&set, signum);
     return -pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
+
+#include <sys/prctl.h>
+
+/// Asks for `signum` when the parent thread exits (prctl is variadic, so Swift cannot call it).
+static inline int rb_set_parent_death_signal(int signum) {
+    return prctl(PR_SET_PDEATHSIG, (unsigned long)signum, 0, 0, 0) == 0 ? 0 : -errno;
+}
 #endif

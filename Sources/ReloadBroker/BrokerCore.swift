@@ -126,6 +126,7 @@ final class BrokerCore {
                 self.broadcast(path: nil)
             })
         }
+        (configuration.fallback as? any BrokerAttachment)?.attach(to: self)
     }
 
     var port: Int { listener?.localPort ?? 0 }
@@ -229,6 +230,7 @@ final class BrokerCore {
     private func filesChanged(_ paths: [String]) {
         let shown = paths.prefix(3).joined(separator: ", ") + (paths.count > 3 ? " and \(paths.count - 3) more" : "")
         logger.info("changed: \(shown)")
+        if let attachment = configuration.fallback as? any BrokerAttachment, attachment.filesChanged(paths) { return }
         let stylesheets = paths.filter { Self.isStylesheet($0) }
         if !stylesheets.isEmpty, stylesheets.count == paths.count, stylesheets.count <= 8 {
             for path in stylesheets { broadcast(path: urlPath(forFile: path)) }
@@ -304,6 +306,7 @@ final class BrokerCore {
         }
         guard !isStopping else { return }
         isStopping = true
+        (configuration.fallback as? any BrokerAttachment)?.stop()
         listener?.close()
         listener = nil
         let goingAway = SharedBuffer(WebSocketFrameEncoder.close(code: .goingAway, reason: "broker stopping"))

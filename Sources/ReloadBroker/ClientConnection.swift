@@ -39,6 +39,18 @@ final class ClientConnection: TCPConnectionDelegate {
     private var inputEnded = false
     var streamingResponder: HTTPResponder?
 
+    // Streaming requests (the fallback is a `StreamingRequestHandler`, i.e. the proxy).
+    /// A request head was delivered and its `.end` is outstanding.
+    private var inStreamedRequest = false
+    /// A broker request (under the prefix) whose body is being collected in streaming mode.
+    private var collecting: HTTPRequest?
+    private var bodyReceiver: (any RequestBodyReceiver)?
+    private var bodyPaused = false
+    /// The responder of the request in flight, told when the client goes away.
+    private var currentResponder: HTTPResponder?
+    /// Set after a proxied `101`: every byte goes there.
+    private var tunnel: (any TunnelReceiver)?
+
     // Deadlines, in loop milliseconds; 0 means none. Checked by `core.sweep`.
     /// HTTP: end of the head timeout or of the idle timeout; closing: end of the linger.
     var deadline: UInt64 = 0
@@ -66,6 +78,13 @@ final class ClientConnection: TCPConnectionDelegate {
     // MARK: Reading
 
     func connection(_ connection: TCPConnection, didRead bytes: Span<UInt8>) {
+        if let tunnel {
+            var copy: [UInt8] = []
+            copy.reserveCapacity(bytes.count)
+            for index in bytes.indices { copy.append(bytes[index]) }
+            tunnel.tunnelReceive(copy)
+            return
+        }
         switch mode {
         case .http:
             if !httpParser.isMidRequest, !awaitingResponse {
@@ -85,6 +104,14 @@ final class ClientConnection: TCPConnectionDelegate {
 
     func connectionDidReachEndOfInput(_ connection: TCPConnection) {
         inputEnded = true
+        if let tunnel {
+            tunnel.tunnelEnded()
+            return
+        }
+        if inStreamedRequest {
+            tcp.close()  // the request body was cut short
+            return
+        }
         switch mode {
         case .http where awaitingResponse:
             break  // answer the request in flight, then close (keep-alive is off after EOF)
@@ -126,6 +153,11 @@ final class ClientConnection: TCPConnectionDelegate {
         }
         streamingResponder?.onWritable = nil
         streamingResponder = nil
+        let responder = currentResponder
+        currentResponder = nil
+        bodyReceiver = nil
+        tunnel = nil
+        responder?.clientClosed()
         core.remove(self)
     }
 
@@ -135,6 +167,10 @@ final class ClientConnection: TCPConnectionDelegate {
         guard !isProcessing else { return }
         isProcessing = true
         defer { isProcessing = false }
+        if let streaming = core.configuration.fallback as? any StreamingRequestHandler {
+            processStreamedRequests(streaming)
+            return
+        }
         while mode == .http, !awaitingResponse, !tcp.isClosing {
             let request: HTTPRequest
             do throws(HTTPParseError) {
@@ -153,9 +189,103 @@ final class ClientConnection: TCPConnectionDelegate {
         }
     }
 
+    /// Requests parsed event by event: the broker's own ones are collected (bounded) and routed as
+    /// usual; the others go to the streaming handler at their head, the body following as it arrives.
+    private func processStreamedRequests(_ handler: any StreamingRequestHandler) {
+        while mode == .http, tunnel == nil, !bodyPaused, !tcp.isClosing {
+            if !inStreamedRequest, awaitingResponse { return }
+            let event: HTTPRequestParser.Event
+            do throws(HTTPParseError) {
+                guard let next = try httpParser.nextEvent() else { return }
+                event = next
+            } catch {
+                core.logger.debug(
+                    "bad request", metadata: ["connection.id": "\(id)", "error": "\(error)", "status": "\(error.status.code)"])
+                fail(status: error.status, detail: error.detail)
+                return
+            }
+            switch event {
+            case .head(let head):
+                inStreamedRequest = true
+                deadline = 0
+                let prefix = core.configuration.prefix
+                if head.path == prefix || head.path.hasPrefix(prefix + "/") {
+                    if let length = head.headers["Content-Length"].flatMap({ Int($0) }),
+                        length > core.configuration.httpLimits.maxBodyBytes
+                    {
+                        fail(status: .payloadTooLarge)
+                        return
+                    }
+                    collecting = HTTPRequest(head: head)
+                } else {
+                    awaitingResponse = true
+                    guard core.policy.allowsHost(head.headers["Host"]) else {
+                        let host = head.headers["Host"] ?? ""
+                        core.logger.warning("refused a request for a foreign Host (DNS rebinding defence)", metadata: ["host": "\(host)"])
+                        fail(status: .forbidden, detail: "Host \"\(host)\" is not allowed. Allow it with --allow-host.")
+                        return
+                    }
+                    let responder = HTTPResponder(request: head, connection: self)
+                    currentResponder = responder
+                    bodyReceiver = handler.handle(head: head, responder: responder)
+                }
+            case .body(let bytes):
+                if collecting != nil {
+                    collecting!.body += bytes
+                    if collecting!.body.count > core.configuration.httpLimits.maxBodyBytes {
+                        fail(status: .payloadTooLarge)
+                        return
+                    }
+                } else if let receiver = bodyReceiver, !receiver.receive(bytes) {
+                    bodyPaused = true
+                    tcp.stopReading()
+                }
+            case .end:
+                inStreamedRequest = false
+                // Input waits while the response is in flight (bounded buffering); responseFinished resumes it.
+                if let request = collecting {
+                    collecting = nil
+                    awaitingResponse = true
+                    tcp.stopReading()
+                    core.route(request, on: self)
+                } else {
+                    let receiver = bodyReceiver
+                    bodyReceiver = nil
+                    if awaitingResponse { tcp.stopReading() }
+                    receiver?.end()
+                }
+            }
+        }
+    }
+
+    /// Reading resumes after a body receiver or a tunnel paused it.
+    func resumeReading() {
+        guard !tcp.isClosing else { return }
+        if tunnel != nil {
+            tcp.startReading()
+            return
+        }
+        guard bodyPaused else { return }
+        bodyPaused = false
+        tcp.startReading()
+        processRequests()
+    }
+
+    /// Turns the connection into a tunnel to `receiver`; returns the bytes already buffered.
+    func startTunnel(_ receiver: any TunnelReceiver) -> [UInt8] {
+        tunnel = receiver
+        awaitingResponse = true
+        deadline = 0
+        inStreamedRequest = false
+        bodyReceiver = nil
+        tcp.startReading()  // reading paused when the upgrade request ended
+        return httpParser.takeBufferedBytes()
+    }
+
     /// Called by responders when a response is complete.
     func responseFinished(keepAlive: Bool) {
         awaitingResponse = false
+        if !inStreamedRequest { currentResponder = nil }
         guard mode == .http, !tcp.isClosing else { return }
         if !keepAlive || inputEnded {
             linger()

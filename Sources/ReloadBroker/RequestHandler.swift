@@ -11,6 +11,34 @@ public protocol RequestHandler: Sendable {
     func handle(_ request: HTTPRequest, responder: HTTPResponder)
 }
 
+/// A handler that takes requests as they arrive, head first, the body streamed (the proxy).
+///
+/// When the configured fallback conforms, requests outside the broker's prefix reach
+/// ``handle(head:responder:)`` as soon as their head is parsed; the body follows through the
+/// returned receiver, piece by piece, with backpressure. ``RequestHandler/handle(_:responder:)``
+/// is then never called.
+public protocol StreamingRequestHandler: RequestHandler {
+    /// A request head; returns who takes its body (nil: any body is discarded).
+    func handle(head: RequestHead, responder: HTTPResponder) -> (any RequestBodyReceiver)?
+}
+
+/// Takes a streamed request body. Loop-bound.
+public protocol RequestBodyReceiver: AnyObject {
+    /// A piece of the decoded body. Return false to stop reading from the client until
+    /// ``HTTPResponder/resumeReading()``.
+    func receive(_ bytes: [UInt8]) -> Bool
+    /// The body is complete.
+    func end()
+}
+
+/// Takes the client's bytes after ``HTTPResponder/switchProtocols(_:receiver:)``. Loop-bound.
+public protocol TunnelReceiver: AnyObject {
+    /// Bytes from the client, as they arrive.
+    func tunnelReceive(_ bytes: [UInt8])
+    /// The client shut down its sending side.
+    func tunnelEnded()
+}
+
 /// The way back to the client for one request. Loop-bound: use it only on the broker's loop thread.
 ///
 /// Either ``respond(_:body:)`` once, or ``start(_:)``, any number of
@@ -25,14 +53,17 @@ public final class HTTPResponder {
     /// Called when queued output has drained after ``write(_:)`` returned false.
     public var onWritable: (() -> Void)?
 
-    private let connection: ClientConnection
+    let connection: ClientConnection
     private var injector: HTMLInjector?
     private var chunked = false
     private var closeAfter = false
     private var bodyAllowed = true
     private var state: State = .idle
 
-    private enum State { case idle, streaming, done }
+    /// Called when the client's connection closes before the response is complete (or while tunnelling).
+    public var onClose: (() -> Void)?
+
+    private enum State { case idle, streaming, tunnel, done }
 
     init(request: RequestHead, connection: ClientConnection) {
         self.request = request
@@ -62,6 +93,7 @@ public final class HTTPResponder {
         var bytes = head.serialized()
         if request.method != "HEAD", head.status.code != 304, head.status.code != 204 { bytes += body }
         state = .done
+        onClose = nil
         connection.tcp.write(bytes)
         connection.responseFinished(keepAlive: keepAlive)
     }
@@ -96,6 +128,10 @@ public final class HTTPResponder {
     /// wait for ``onWritable`` before writing more.
     @discardableResult
     public func write(_ bytes: [UInt8]) -> Bool {
+        if state == .tunnel {
+            connection.tcp.write(bytes)
+            return connection.tcp.queuedBytes < connection.core.configuration.maxQueuedBytes
+        }
         guard state == .streaming, bodyAllowed else { return true }
         let output = injector != nil ? injector!.feed(bytes) : bytes
         send(output)
@@ -112,6 +148,7 @@ public final class HTTPResponder {
         state = .done
         connection.streamingResponder = nil
         onWritable = nil
+        onClose = nil
         connection.responseFinished(keepAlive: !closeAfter)
     }
 
@@ -119,8 +156,52 @@ public final class HTTPResponder {
     public func abort() {
         state = .done
         onWritable = nil
+        onClose = nil
         connection.streamingResponder = nil
         connection.tcp.close()
+    }
+
+    /// Sends an interim `100 Continue` (the app agreed to take the body the client is holding back).
+    public func sendContinue() {
+        guard state == .idle, request.version == .http1_1 else { return }
+        connection.tcp.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+    }
+
+    /// Resumes reading the client after a ``RequestBodyReceiver`` or a tunnel asked to pause.
+    public func resumeReading() {
+        connection.resumeReading()
+    }
+
+    /// Stops reading the client (a tunnel whose other side is slow).
+    public func pauseReading() {
+        connection.tcp.stopReading()
+    }
+
+    /// Writes `head` (a `101 Switching Protocols` from the app) as is and turns the connection
+    /// into a byte tunnel: the client's bytes go to `receiver`, ``write(_:)`` sends raw bytes.
+    /// Returns bytes the client already sent after its request (they belong to the tunnel).
+    public func switchProtocols(_ head: ResponseHead, receiver: any TunnelReceiver) -> [UInt8] {
+        guard state == .idle else { return [] }
+        state = .tunnel
+        connection.streamingResponder = self
+        connection.tcp.write(head.serialized())
+        return connection.startTunnel(receiver)
+    }
+
+    /// Half-closes the client's connection after queued output (the tunnel's other side ended).
+    public func shutdownTunnel() {
+        guard state == .tunnel else { return }
+        connection.tcp.shutdown()
+    }
+
+    func clientClosed() {
+        let callback = onClose
+        onClose = nil
+        onWritable = nil
+        if state != .done {
+            state = .done
+            callback?()
+        }
     }
 
     private func send(_ bytes: [UInt8]) {

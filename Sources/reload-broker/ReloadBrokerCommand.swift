@@ -11,7 +11,7 @@ struct ReloadBrokerCommand: ParsableCommand {
             Run `reload-broker serve` and open the URL it prints: the demo page reloads \
             when you trigger it (`curl -X POST http://127.0.0.1:35729/__reload/trigger`).
             """,
-        subcommands: [Serve.self, Trigger.self]
+        subcommands: [Serve.self, Proxy.self, Trigger.self, ExecGuardCommand.self]
     )
 }
 
@@ -129,10 +129,21 @@ struct Serve: ParsableCommand {
     @Flag(help: "Do not watch anything (reload only by trigger or SIGHUP).")
     var noWatch = false
 
+    @Option(name: .customLong("exec"), help: "A dev command to run alongside (/bin/sh -c, own process group), restarted on every change.")
+    var command: String?
+
+    @Option(help: "Milliseconds between SIGTERM and SIGKILL when stopping --exec.")
+    var gracePeriod = 3000
+
+    @Flag(help: "Exit (with its status) when the --exec command exits by itself.")
+    var exitWithApp = false
+
     func validate() throws {
         guard (0...10_000).contains(debounce) else {
             throw ValidationError("--debounce must be between 0 and 10000 milliseconds, not \(debounce).")
         }
+        guard (0...600_000).contains(gracePeriod) else { throw ValidationError("--grace-period must be 0...600000 ms.") }
+        if exitWithApp, command == nil { throw ValidationError("--exit-with-app needs --exec.") }
     }
 
     func run() throws {
@@ -168,6 +179,13 @@ struct Serve: ParsableCommand {
             watch.servedRoot = root.flatMap(realPath)
             configuration.watch = watch
         }
+        var runner: CommandRunningHandler?
+        if let command {
+            runner = CommandRunningHandler(
+                inner: configuration.fallback, command: execGuardArguments(command, gracePeriod: gracePeriod),
+                gracePeriod: .milliseconds(gracePeriod), exitWithApp: exitWithApp)
+            configuration.fallback = runner
+        }
         let broker: ReloadBroker
         do {
             broker = try ReloadBroker(configuration: configuration, logger: logger)
@@ -191,5 +209,6 @@ struct Serve: ParsableCommand {
         flushStandardOutput()
         broker.run()
         if !options.quiet { printError("reload-broker: stopped") }
+        if let exit = runner?.appExit { throw ExitCode(appExitStatus(of: exit)) }
     }
 }

@@ -93,6 +93,21 @@ final class ChildProcess: @unchecked Sendable {
         }
     }
 
+    /// Waits until standard error contains `text` (bounded); returns it.
+    @discardableResult
+    func waitForError(containing text: String, timeout: TimeInterval = 30) throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        changed.lock()
+        defer { changed.unlock() }
+        while true {
+            let current = stderr
+            if current.contains(text) { return current }
+            guard changed.wait(until: deadline) else {
+                throw TestClientError(description: "no \"\(text)\" on stderr within \(timeout) s; stderr: \(current)")
+            }
+        }
+    }
+
     /// Waits for the process to exit (bounded) and returns its status.
     func waitForExit(timeout: TimeInterval = 30) throws -> Int32 {
         let done = DispatchSemaphore(value: 0)

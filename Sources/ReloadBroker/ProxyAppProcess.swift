@@ -1,0 +1,102 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import UVLoop
+
+/// The app's dev command on the broker's loop: started in its own process group, restarted on
+/// demand (SIGTERM to the group, SIGKILL after the grace period, then a new process), stopped
+/// with the broker. Loop-bound.
+final class AppProcess {
+    let command: [String]
+    private let loop: EventLoop
+    private let logger: Logger
+    private let gracePeriod: UInt64
+    /// A new process was started.
+    var onStart: () -> Void = {}
+    /// The process exited by itself (not asked to by a restart or a stop).
+    var onExit: (SpawnedProcess.Exit) -> Void = { _ in }
+
+    private var child: SpawnedProcess?
+    private var killTimer: LoopTimer?
+    private(set) var isRestarting = false
+    private var isStopping = false
+
+    init(command: [String], gracePeriod: Duration, loop: EventLoop, logger: Logger) {
+        self.command = command
+        self.gracePeriod = gracePeriod.milliseconds
+        self.loop = loop
+        self.logger = logger
+    }
+
+    var isRunning: Bool { child != nil }
+
+    func start() {
+        guard !isStopping, child == nil else { return }
+        do throws(UVError) {
+            let child = try SpawnedProcess(loop: loop, arguments: command) { [unowned self] exit in
+                self.exited(exit)
+            }
+            self.child = child
+            logger.info("started the app (pid \(child.pid)): \(command.last ?? "")")
+        } catch {
+            logger.error("cannot start the app: \(error)")
+            return
+        }
+        onStart()
+    }
+
+    /// Stops the running process (if any) and starts a new one once it is gone.
+    func restart() {
+        guard !isStopping else { return }
+        guard let child else {
+            start()
+            return
+        }
+        guard !isRestarting else { return }  // the next process starts after this change anyway
+        logger.info("restarting the app")
+        isRestarting = true
+        terminate(child)
+    }
+
+    /// Stops the process for good (the broker is stopping); the loop ends once it is gone.
+    func stop() {
+        guard !isStopping else { return }
+        isStopping = true
+        if let child {
+            terminate(child)
+        } else {
+            killTimer?.close()
+            killTimer = nil
+        }
+    }
+
+    private func terminate(_ child: SpawnedProcess) {
+        child.signalGroup(SIGTERM)
+        let timer = killTimer ?? LoopTimer(loop: loop)
+        killTimer = timer
+        timer.start(after: gracePeriod) { [unowned self] in
+            if let child = self.child {
+                self.logger.warning("the app did not stop within the grace period: SIGKILL")
+                child.signalGroup(SIGKILL)
+            }
+        }
+    }
+
+    private func exited(_ exit: SpawnedProcess.Exit) {
+        child = nil
+        killTimer?.stop()
+        if isStopping {
+            killTimer?.close()
+            killTimer = nil
+            return
+        }
+        if isRestarting {
+            isRestarting = false
+            start()
+            return
+        }
+        logger.error("the app \(exit); waiting for a change to start it again")
+        onExit(exit)
+    }
+}

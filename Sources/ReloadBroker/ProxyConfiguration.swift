@@ -1,0 +1,73 @@
+import HTTPCodec
+import Synchronization
+import UVLoop
+
+/// How ``ReverseProxy`` reaches the app, and how it runs it.
+public struct ProxyConfiguration: Sendable {
+    /// The app's address: an IP literal or `localhost`.
+    public var upstreamHost: String
+    public var upstreamPort: Int
+    /// Connecting and waiting for a response head may take this long before a 504. Default 30 s.
+    public var timeout: Duration = .seconds(30)
+    /// The app's dev command as an argument vector (the CLI wraps `/bin/sh -c CMD` in its exec
+    /// guard); started in its own process group, restarted on file changes. nil: the app runs elsewhere.
+    public var command: [String]?
+    /// After SIGTERM to the app's process group, SIGKILL follows after this long. Default 3 s.
+    public var gracePeriod: Duration = .seconds(3)
+    /// Stop the broker when the app exits by itself (``ReverseProxy/appExit`` tells how).
+    public var exitWithApp = false
+    /// Idle keep-alive connections kept to the app. Default 8.
+    public var maxIdleConnections = 8
+    /// How often a down app is probed. Default 250 ms.
+    public var probeInterval: Duration = .milliseconds(250)
+    /// With a command and no file watching, the app restarts itself: check it is still up this often.
+    public var livenessInterval: Duration = .milliseconds(500)
+
+    public init(upstreamHost: String, upstreamPort: Int) {
+        self.upstreamHost = upstreamHost
+        self.upstreamPort = upstreamPort
+    }
+
+    /// `http://host:port` (a trailing `/` allowed); nil for anything else.
+    public static func parseUpstream(_ url: String) -> (host: String, port: Int)? {
+        guard url.hasPrefix("http://") else { return nil }
+        var rest = url.dropFirst(7)
+        while rest.hasSuffix("/") { rest = rest.dropLast() }
+        guard !rest.contains("/") else { return nil }
+        var host: Substring
+        var portText: Substring?
+        if rest.hasPrefix("[") {
+            guard let close = rest.firstIndex(of: "]") else { return nil }
+            host = rest[rest.index(after: rest.startIndex)..<close]
+            let after = rest[rest.index(after: close)...]
+            if !after.isEmpty {
+                guard after.hasPrefix(":") else { return nil }
+                portText = after.dropFirst()
+            }
+        } else {
+            let parts = rest.split(separator: ":", omittingEmptySubsequences: false)
+            guard (1...2).contains(parts.count), !parts[0].isEmpty else { return nil }
+            host = parts[0]
+            portText = parts.count == 2 ? parts[1] : nil
+        }
+        let port = portText.map { Int($0) ?? -1 } ?? 80
+        guard (1...65535).contains(port) else { return nil }
+        return (String(host), port)
+    }
+
+    var authority: String {
+        let host = upstreamHost.contains(":") ? "[\(upstreamHost)]" : upstreamHost
+        return "\(host):\(upstreamPort)"
+    }
+}
+
+/// Loop-side hooks for a fallback handler that runs things of its own on the broker's loop
+/// (the proxy: its app, probes, pooled connections). Called by ``BrokerCore``.
+protocol BrokerAttachment: AnyObject {
+    /// The broker's core exists (on the thread creating the broker, before its loop runs).
+    func attach(to core: BrokerCore)
+    /// A settled batch of file changes; true when handled (then the core broadcasts nothing).
+    func filesChanged(_ paths: [String]) -> Bool
+    /// The broker is stopping: stop the app and close every handle (the loop ends once they are closed).
+    func stop()
+}

@@ -1,0 +1,487 @@
+import HTTPCodec
+import Logging
+import UVLoop
+
+/// One proxied request: the client's request goes to the app as it arrives, the app's response
+/// comes back as it arrives, each side paused while the other is slow. After a `101` it becomes
+/// a byte tunnel until either side closes.
+final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDelegate {
+    private unowned let proxy: ProxyState
+    private let request: RequestHead
+    private let responder: HTTPResponder
+    private let isUpgrade: Bool
+    private let isNavigation: Bool
+    private let requestChunked: Bool
+    private let headBytes: [UInt8]
+
+    private var upstream: TCPConnection?
+    private var pooled = false
+    private var retried = false
+    private var parser = HTTPResponseParser()
+    private var timer: LoopTimer?
+    /// Body bytes that arrived before the app's connection was ready.
+    private var pending: [[UInt8]] = []
+    private var pendingBytes = 0
+    private var bodyStarted = false
+    private var requestEnded = false
+    private var clientPaused = false
+    private var responseStarted = false
+    private var receivedAnything = false
+    private var tunnelling = false
+    private var clientEnded = false
+    private var upstreamEnded = false
+    private var done = false
+    /// Decodes a page the app compressed anyway, so that it can get the client.
+    private var inflater: Inflater?
+
+    /// Upstream output queued beyond this pauses the client.
+    private static let highWater = 256 * 1024
+
+    init(proxy: ProxyState, request: RequestHead, responder: HTTPResponder) {
+        self.proxy = proxy
+        self.request = request
+        self.responder = responder
+        isUpgrade = request.headers.contains("Upgrade") && request.headers.containsToken("upgrade", in: "Connection")
+        isNavigation = Self.isNavigation(request)
+        requestChunked = request.headers.contains("Transfer-Encoding")
+        headBytes = Self.forwardedHead(
+            request, clientAddress: responder.clientAddress, upgrade: isUpgrade, navigation: isNavigation,
+            chunked: requestChunked)
+        parser.requestMethod = request.method
+    }
+
+    // MARK: Start
+
+    func start() {
+        // The exchange keeps itself alive through these closures (and later as the app connection's
+        // delegate); each is dropped when it ends, which breaks the cycles.
+        responder.onClose = { self.clientWentAway() }
+        let timer = LoopTimer(loop: proxy.loop)
+        self.timer = timer
+        timer.start(after: proxy.timeout) { self.timedOut() }
+        connect()
+    }
+
+    private func connect() {
+        proxy.connect(fresh: isUpgrade || retried) { result in
+            guard !self.done else {
+                if case .success(let (connection, _)) = result { connection.close() }
+                return
+            }
+            switch result {
+            case .failure(let error):
+                self.failBeforeResponse(error)
+            case .success(let (connection, pooled)):
+                self.connected(connection, pooled: pooled)
+            }
+        }
+    }
+
+    private func connected(_ connection: TCPConnection, pooled: Bool) {
+        upstream = connection
+        self.pooled = pooled
+        connection.delegate = self
+        connection.setNoDelay(true)
+        connection.startReading()
+        connection.write(headBytes)
+        for piece in pending { writeBody(piece) }
+        pending = []
+        pendingBytes = 0
+        if requestEnded, requestChunked { connection.write(Array("0\r\n\r\n".utf8)) }
+        if clientPaused, connection.queuedBytes < Self.highWater {
+            clientPaused = false
+            responder.resumeReading()
+        }
+    }
+
+    // MARK: Request body (client → app)
+
+    func receive(_ bytes: [UInt8]) -> Bool {
+        guard !done else { return true }
+        bodyStarted = true
+        // The timeout counts from the last byte of the request, not from its first (long uploads).
+        timer?.start(after: proxy.timeout) { self.timedOut() }
+        guard let upstream else {
+            pending.append(bytes)
+            pendingBytes += bytes.count
+            if pendingBytes >= Self.highWater { clientPaused = true }
+            return !clientPaused
+        }
+        writeBody(bytes)
+        if upstream.queuedBytes >= Self.highWater {
+            clientPaused = true
+            return false
+        }
+        return true
+    }
+
+    func end() {
+        guard !done else { return }
+        requestEnded = true
+        if bodyStarted { timer?.start(after: proxy.timeout) { self.timedOut() } }
+        if let upstream, requestChunked { upstream.write(Array("0\r\n\r\n".utf8)) }
+    }
+
+    private func writeBody(_ bytes: [UInt8]) {
+        guard let upstream, !bytes.isEmpty else { return }
+        if requestChunked {
+            var framed = Array(String(bytes.count, radix: 16).utf8) + [13, 10]
+            framed += bytes
+            framed += [13, 10]
+            upstream.write(framed)
+        } else {
+            upstream.write(bytes)
+        }
+    }
+
+    func connectionDidDrain(_ connection: TCPConnection) {
+        if clientPaused {
+            clientPaused = false
+            responder.resumeReading()
+        }
+    }
+
+    // MARK: Response (app → client)
+
+    func connection(_ connection: TCPConnection, didRead bytes: Span<UInt8>) {
+        receivedAnything = true
+        if tunnelling {
+            var copy: [UInt8] = []
+            copy.reserveCapacity(bytes.count)
+            for index in bytes.indices { copy.append(bytes[index]) }
+            if !responder.write(copy) { connection.stopReading() }
+            return
+        }
+        parser.append(bytes)
+        drain()
+    }
+
+    private func drain() {
+        while !done, !tunnelling {
+            let event: HTTPResponseParser.Event
+            do throws(HTTPResponseParseError) {
+                guard let next = try parser.nextEvent() else { return }
+                event = next
+            } catch {
+                proxy.logger.debug("bad response from the app", metadata: ["error": "\(error)", "target": "\(request.target)"])
+                if responseStarted {
+                    abort()
+                } else {
+                    finishWithError(.badGateway, "The app's response could not be read: \(error).")
+                }
+                return
+            }
+            switch event {
+            case .head(let head):
+                if head.status.code == 101 {
+                    if isUpgrade { startTunnel(head) } else { finishWithError(.badGateway, "The app switched protocols unasked.") }
+                    return
+                }
+                if head.status.code == 100 {
+                    // Relayed only to a client that waits for it (Expect: 100-continue).
+                    if request.headers["Expect"]?.lowercased() == "100-continue" { responder.sendContinue() }
+                    continue
+                }
+                if head.status.code < 200 { continue }  // other interim responses are not relayed
+                responseHead(head)
+            case .body(let bytes):
+                if let inflater {
+                    var writable = true
+                    do throws(Inflater.Failure) {
+                        try inflater.inflate(bytes) { piece in writable = responder.write(piece) && writable }
+                    } catch {
+                        proxy.logger.debug("cannot decode a compressed page", metadata: ["error": "\(error)"])
+                        abort()
+                        return
+                    }
+                    if !writable { upstream?.stopReading() }
+                } else if !responder.write(bytes) {
+                    upstream?.stopReading()
+                }
+            case .end:
+                responseEnded()
+                return
+            }
+        }
+    }
+
+    private func responseHead(_ head: ResponseHead) {
+        timer?.close()
+        timer = nil
+        responseStarted = true
+        responseHeadCloses = head.headers.containsToken("close", in: "Connection")
+            || (head.version == .http1_0 && !head.headers.containsToken("keep-alive", in: "Connection"))
+        proxy.upstreamAnswered()
+        var head = head
+        Self.removeHopByHop(&head.headers, keepUpgrade: false)
+        decodeIfPage(&head)
+        responder.onWritable = { self.upstream?.startReading() }
+        responder.start(head)
+    }
+
+    /// A page compressed with gzip or deflate (although identity was asked for) is decoded so the
+    /// client can be injected; brotli and anything else passes through as is, without the client.
+    private func decodeIfPage(_ head: inout ResponseHead) {
+        let codings = head.headers.values("Content-Encoding").flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingCharacters(in: " \t").lowercased() }.filter { $0 != "identity" }
+        guard codings.count == 1 else { return }
+        var decoded = head
+        decoded.headers.remove("Content-Encoding")
+        guard responder.connection.core.shouldInject(request: request, response: decoded) else { return }
+        guard ["gzip", "x-gzip", "deflate"].contains(codings[0]) else {
+            proxy.logger.debug("a \(codings[0])-compressed page passes without the client", metadata: ["target": "\(request.target)"])
+            return
+        }
+        do throws(Inflater.Failure) {
+            inflater = try Inflater()
+        } catch {
+            return
+        }
+        decoded.headers.remove("Content-Length")
+        head = decoded
+    }
+
+    private func responseEnded() {
+        guard let upstream else { return }
+        let reusable = requestEnded && !isUpgrade && parser.framing != .untilClose
+            && !(responseHeadCloses) && !upstreamEnded
+        done = true
+        self.upstream = nil
+        if reusable {
+            proxy.release(upstream)
+        } else {
+            upstream.delegate = nil
+            upstream.close()
+        }
+        let responder = self.responder
+        responder.finish()
+    }
+
+    private var responseHeadCloses = false
+
+    func connectionDidReachEndOfInput(_ connection: TCPConnection) {
+        upstreamEnded = true
+        if tunnelling {
+            if clientEnded { closeBoth() } else { responder.shutdownTunnel() }
+            return
+        }
+        parser.finishInput()
+        drain()
+        guard !done else { return }
+        upstreamLost(nil)
+    }
+
+    func connectionDidClose(_ connection: TCPConnection, error: UVError?) {
+        guard connection === upstream else { return }
+        upstream = nil
+        if tunnelling {
+            closeBoth()
+            return
+        }
+        guard !done else { return }
+        upstreamLost(error)
+    }
+
+    /// The app's connection ended before the response did.
+    private func upstreamLost(_ error: UVError?) {
+        if responseStarted {
+            abort()
+            return
+        }
+        // A pooled connection the app had closed: try once more on a fresh one when that is safe.
+        if pooled, !receivedAnything, !retried, !bodyStarted {
+            retried = true
+            let old = upstream
+            upstream = nil
+            old?.delegate = nil
+            old?.close()
+            parser = HTTPResponseParser()
+            parser.requestMethod = request.method
+            upstreamEnded = false
+            connect()
+            return
+        }
+        proxy.upstreamSuspect()
+        finishWithError(.badGateway, "The app closed the connection without answering.")
+    }
+
+    // MARK: Tunnel
+
+    private func startTunnel(_ head: ResponseHead) {
+        timer?.close()
+        timer = nil
+        tunnelling = true
+        proxy.upstreamAnswered()
+        var head = head
+        Self.removeHopByHop(&head.headers, keepUpgrade: true)
+        responder.onWritable = { self.upstream?.startReading() }
+        let early = responder.switchProtocols(head, receiver: self)
+        if !early.isEmpty { upstream?.write(early) }
+        let rest = parser.takeBufferedBytes()
+        if !rest.isEmpty, !responder.write(rest) { upstream?.stopReading() }
+    }
+
+    func tunnelReceive(_ bytes: [UInt8]) {
+        guard let upstream else { return }
+        upstream.write(bytes)
+        if upstream.queuedBytes >= Self.highWater {
+            clientPaused = true
+            responder.pauseReading()
+        }
+    }
+
+    func tunnelEnded() {
+        clientEnded = true
+        if upstreamEnded { closeBoth() } else { upstream?.shutdown() }
+    }
+
+    private func closeBoth() {
+        guard !done else { return }
+        done = true
+        let upstream = self.upstream
+        self.upstream = nil
+        upstream?.delegate = nil
+        upstream?.close()
+        responder.abort()
+    }
+
+    // MARK: Failures
+
+    private func clientWentAway() {
+        guard !done else { return }
+        done = true
+        timer?.close()
+        timer = nil
+        let upstream = self.upstream
+        self.upstream = nil
+        upstream?.delegate = nil
+        upstream?.close()
+    }
+
+    private func timedOut() {
+        guard !done else { return }
+        proxy.logger.warning("the app did not answer \(request.method) \(request.target) in time")
+        finishWithError(.gatewayTimeout, "The app did not answer in time.")
+    }
+
+    private func failBeforeResponse(_ error: UVError) {
+        proxy.upstreamFailed()
+        proxy.logger.debug("cannot reach the app", metadata: ["error": "\(error)"])
+        finishWithError(.badGateway, "Cannot reach the app at \(proxy.configuration.authority): \(error.message).")
+    }
+
+    /// Answers an error (a waiting page for page requests) and closes what is left of the app's side.
+    private func finishWithError(_ status: HTTPStatus, _ message: String) {
+        guard !done else { return }
+        done = true
+        timer?.close()
+        timer = nil
+        let upstream = self.upstream
+        self.upstream = nil
+        upstream?.delegate = nil
+        upstream?.close()
+        if isNavigation {
+            responder.respond(ProxyWaitingPage.response(status: status, app: proxy.configuration.authority, detail: message))
+        } else {
+            var response = BrokerCore.plain(status, "reload-broker: \(message)\n")
+            response.head.headers.add("Retry-After", "1")
+            responder.respond(response)
+        }
+    }
+
+    /// The response was cut short after its head: the client's connection is closed too.
+    private func abort() {
+        guard !done else { return }
+        done = true
+        let upstream = self.upstream
+        self.upstream = nil
+        upstream?.delegate = nil
+        upstream?.close()
+        responder.abort()
+    }
+
+    // MARK: Heads
+
+    /// A request a browser makes to show a page (so a waiting page makes sense, and the page
+    /// should come uncompressed so that the client can be injected).
+    static func isNavigation(_ request: RequestHead) -> Bool {
+        guard request.method == "GET" else { return false }
+        if let destination = request.headers["Sec-Fetch-Dest"]?.lowercased() {
+            return ["document", "iframe", "frame"].contains(destination)
+        }
+        return request.headers.values("Accept").contains { $0.lowercased().contains("text/html") }
+    }
+
+    /// Removes the hop-by-hop fields of RFC 9110 §7.6.1: Connection and every field it names,
+    /// Keep-Alive, TE, Trailer, Transfer-Encoding, Upgrade (kept for tunnels), Proxy-*.
+    static func removeHopByHop(_ headers: inout HTTPHeaders, keepUpgrade: Bool) {
+        var named: [String] = []
+        for value in headers.values("Connection") {
+            for token in value.split(separator: ",") {
+                let name = token.trimmingCharacters(in: " \t").lowercased()
+                if !name.isEmpty { named.append(name) }
+            }
+        }
+        var kept = HTTPHeaders()
+        for (name, value) in headers {
+            let lower = name.lowercased()
+            if keepUpgrade, lower == "upgrade" || lower == "connection" {
+                kept.add(name, value)
+                continue
+            }
+            if ["connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade"].contains(lower)
+                || lower.hasPrefix("proxy-") || named.contains(lower)
+            {
+                continue
+            }
+            kept.add(name, value)
+        }
+        if keepUpgrade { kept.replaceOrAdd("Connection", "Upgrade") }
+        headers = kept
+    }
+
+    /// The head sent to the app.
+    static func forwardedHead(
+        _ request: RequestHead, clientAddress: String?, upgrade: Bool, navigation: Bool, chunked: Bool
+    ) -> [UInt8] {
+        var headers = request.headers
+        let host = headers["Host"]
+        removeHopByHop(&headers, keepUpgrade: upgrade)
+        var forwardedFor = headers.values("X-Forwarded-For").joined(separator: ", ")
+        if let clientAddress {
+            forwardedFor = forwardedFor.isEmpty ? clientAddress : forwardedFor + ", " + clientAddress
+        }
+        headers.remove("X-Forwarded-For")
+        if !forwardedFor.isEmpty { headers.add("X-Forwarded-For", forwardedFor) }
+        if let host { headers.replaceOrAdd("X-Forwarded-Host", host) }
+        headers.replaceOrAdd("X-Forwarded-Proto", "http")
+        if navigation { headers.replaceOrAdd("Accept-Encoding", "identity") }
+        if chunked { headers.add("Transfer-Encoding", "chunked") }
+        var text = "\(request.method) \(request.target) HTTP/1.1\r\n"
+        for (name, value) in headers { text += "\(name): \(value)\r\n" }
+        if request.version == .http1_0, host == nil { text += "Host: \(request.headers["Host"] ?? "localhost")\r\n" }
+        text += "\r\n"
+        return Array(text.utf8)
+    }
+}
+
+extension StringProtocol {
+    fileprivate func trimmingCharacters(in set: String) -> String {
+        let characters = Set(set)
+        var slice = Substring(self)
+        while let first = slice.first, characters.contains(first) { slice = slice.dropFirst() }
+        while let last = slice.last, characters.contains(last) { slice = slice.dropLast() }
+        return String(slice)
+    }
+}
+
+extension HTTPResponder {
+    /// The client's IP address (without the port), for X-Forwarded-For.
+    var clientAddress: String? {
+        guard let address = connection.tcp.peerAddress else { return nil }
+        if address.hasPrefix("["), let close = address.firstIndex(of: "]") {
+            return String(address[address.index(after: address.startIndex)..<close])
+        }
+        return address.split(separator: ":").first.map(String.init)
+    }
+}
