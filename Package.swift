@@ -71,7 +71,7 @@ let package = Package(
             path: "Examples/Embedded",
             swiftSettings: swiftSettings
         ),
-        // Loopback clients shared by the socket, CLI and browser suites.
+        // Loopback clients and child processes shared by the socket, CLI and browser suites.
         .target(
             name: "TestSupport", dependencies: ["HTTPCodec", "WebSocketCodec"], path: "Tests/TestSupport",
             swiftSettings: swiftSettings),

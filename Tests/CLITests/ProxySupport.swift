@@ -5,24 +5,6 @@ import TestSupport
 /// The test app (Tests/CLITests/upstreams/app.py).
 let appScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("upstreams/app.py").path
 
-/// A loopback port nothing listens on right now.
-func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
-    inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let status = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-            bind(fd, pointer, length) == 0 ? getsockname(fd, pointer, &length) : -1
-        }
-    }
-    guard status == 0 else { throw TestClientError(description: "no free port: errno \(errno)") }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
-
 /// The Python test app, started directly by the test (not by the broker).
 final class PythonApp: @unchecked Sendable {
     let process = Process()
@@ -67,18 +49,6 @@ final class PythonApp: @unchecked Sendable {
     }
 }
 
-/// Starts `reload-broker proxy --port 0` with the given arguments; returns it with its port.
-func startProxy(_ arguments: [String]) throws -> (ChildProcess, Int) {
-    let child = try ChildProcess(["proxy", "--port", "0"] + arguments)
-    let output = try child.waitForOutput(containing: "reload-broker: watching")
-    guard let range = output.firstRange(of: " at http://127.0.0.1:"),
-        let port = Int(output[range.upperBound...].prefix { $0.isNumber })
-    else {
-        throw TestClientError(description: "no URL in \(output)")
-    }
-    return (child, port)
-}
-
 /// A page request as a browser makes it.
 let pageHeaders = [("Accept", "text/html,application/xhtml+xml"), ("Sec-Fetch-Dest", "document")]
 
@@ -90,22 +60,6 @@ func memory(of pid: Int32) -> (rss: Int, peak: Int) {
         return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
     }
     return (field("VmRSS"), field("VmHWM"))
-}
-
-/// Whether any process of the group is alive.
-func groupAlive(_ pgid: Int32) -> Bool {
-    kill(-pgid, 0) == 0 || errno == EPERM
-}
-
-/// Waits (bounded) until the process group is gone; false when it is still there at the deadline.
-func waitUntilGroupGone(_ pgid: Int32, timeout: TimeInterval = 10) -> Bool {
-    let deadline = Date().addingTimeInterval(timeout)
-    while groupAlive(pgid) {
-        // Nothing to await from outside the group: poll at a short interval, bounded.
-        if Date() > deadline { return false }
-        usleep(20_000)
-    }
-    return true
 }
 
 /// The app's state folder for `--exec` tests: generation counter and "pid pgid" per start.
