@@ -93,9 +93,10 @@ let package = Package(
         .testTarget(
             name: "BrowserTests",
             dependencies: [
-                "ReloadBroker", "HTTPCodec",
+                "reload-broker", "ReloadBroker", "HTTPCodec", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            exclude: ["apps"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -172,10 +172,10 @@ struct BrowserTests {
 
 // MARK: Helpers
 
-private let quietLogger = Logger(label: "browser-test") { _ in SwiftLogNoOpLogHandler() }
+let quietLogger = Logger(label: "browser-test") { _ in SwiftLogNoOpLogHandler() }
 
 /// A started broker on loopback serving `site` (port 0: any free port).
-private func startBroker(_ site: TestSite, port: Int = 0) throws -> ReloadBroker {
+func startBroker(_ site: TestSite, port: Int = 0) throws -> ReloadBroker {
     var configuration = BrokerConfiguration()
     configuration.port = port
     configuration.fallback = site
@@ -197,7 +197,7 @@ private func withBrowser(
 }
 
 /// Adds the end of Chromium's output to an error `body` throws (the beacons are in it already).
-private func withDiagnostics(_ browser: Chromium, _ body: () throws -> Void) throws {
+func withDiagnostics(_ browser: Chromium, _ body: () throws -> Void) throws {
     do {
         try body()
     } catch {

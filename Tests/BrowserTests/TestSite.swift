@@ -56,6 +56,9 @@ final class TestSite: RequestHandler, @unchecked Sendable {
     /// Makes the next `/slow.js` request wait until a `GET /release`.
     func holdNextSlowScript() { locked { holdsSlowScript = true } }
 
+    /// The beacons so far that match `predicate`, in arrival order.
+    func events(where predicate: (BrowserEvent) -> Bool) -> [BrowserEvent] { locked { events.filter(predicate) } }
+
     /// Every beacon so far, one per line (for failure messages).
     var eventLog: String { locked { events.map(\.description).joined(separator: "\n") } }
 

@@ -1,0 +1,127 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import ReloadBroker
+import Testing
+import TestSupport
+
+/// `reload-broker proxy --exec … --watch …` in front of a Python app, with headless Chromium
+/// showing the app's page. The page reports (beacons) to a collector of the test's own, which
+/// stays up while the app restarts; the browser's own view of every page load comes from the
+/// DevTools protocol.
+@Suite(
+    "Headless Chromium through reload-broker proxy --exec", .serialized,
+    .enabled(if: !skipsBrowserTests, "RELOAD_BROKER_SKIP_BROWSER=1 skips the real-browser tests"))
+struct ProxyBrowserTests {
+    /// A change in the watched folder restarts the app; the page reloads exactly once, straight
+    /// into the new app: the browser loads no waiting page and no error page in between. A second
+    /// change gives exactly one more load, so the page had settled.
+    @Test func aChangeRestartsTheAppAndReloadsThePageOnceItAnswers() throws {
+        let collector = TestSite(pages: [:])
+        let beacons = try startBroker(collector)
+        defer { beacons.stop() }
+        let state = try TemporaryFolder()
+        let watched = try TemporaryFolder()
+        let appPort = try freePort()
+        let (proxy, port) = try startProxy([
+            "--upstream", "http://127.0.0.1:\(appPort)",
+            "--exec", "python3 '\(pageApp)' \(appPort) '\(state.path)' \(beacons.port)",
+            "--watch", watched.path, "--grace-period", "2000",
+        ])
+        defer { stop(proxy, appState: state) }
+        try proxy.waitForOutput(containing: "generation 1")
+        // The reload announcing the first start goes out before the browser opens the page.
+        try waitForHealth(port, "the app's first start broadcast") { $0.epoch == 1 }
+
+        let browser = try Chromium(url: "http://127.0.0.1:\(port)/")
+        defer { browser.stop() }
+        try withDiagnostics(browser) {
+            let first = try collector.waitSettled("/", load: 1)
+            #expect(first["title"] == "app generation 1")
+            #expect(first["epoch"] == "1")
+            try waitForHealth(port, "the page's socket") { $0.clients == 1 }
+            let devtools = try DevToolsPage(browser)
+            let firstApp = try #require(appProcess(state, generation: 1))
+
+            try watched.write("app.txt", "changed")
+            let second = try collector.waitSettled("/", load: 2)
+            #expect(second["title"] == "app generation 2")
+            #expect(second["epoch"] == "2")  // one broadcast since load 1: the one after the restart
+            #expect(waitUntilGroupGone(firstApp.pgid), "the first app is still running")
+            // What the browser loaded since the change: the new app's page and nothing else.
+            let (loads, title) = try devtools.documents()
+            #expect(loads == [.init(url: "http://127.0.0.1:\(port)/", status: 200)])
+            #expect(title == "app generation 2")
+            #expect(pagesServed(state) == [1, 2])
+            #expect(collector.events { $0.kind == "loaded" }.map(\.load) == [1, 2])
+
+            // Settled: the next change gives exactly one more load, and no broadcast came between.
+            try watched.write("app.txt", "changed again")
+            let third = try collector.waitSettled("/", load: 3)
+            #expect(third["title"] == "app generation 3")
+            #expect(third["epoch"] == "3")
+            let (all, _) = try devtools.documents()
+            #expect(all.map(\.description) == ["200 http://127.0.0.1:\(port)/", "200 http://127.0.0.1:\(port)/"])
+            #expect(pagesServed(state) == [1, 2, 3])
+            #expect(collector.events { $0.kind == "loaded" }.map(\.load) == [1, 2, 3])
+        }
+    }
+}
+
+// MARK: Helpers
+
+/// The app the proxy runs (Tests/BrowserTests/apps/page_app.py).
+private let pageApp = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .appendingPathComponent("apps/page_app.py").path
+
+/// (pid, pgid) of the app process of `generation`, once it has written them.
+private func appProcess(_ state: TemporaryFolder, generation: Int) -> (pid: Int32, pgid: Int32)? {
+    guard let text = try? String(contentsOfFile: state.path + "/pid-\(generation)", encoding: .utf8) else { return nil }
+    let parts = text.split(separator: " ").compactMap { Int32($0) }
+    return parts.count == 2 ? (parts[0], parts[1]) : nil
+}
+
+/// The generation of every `GET /` the app answered, in order.
+private func pagesServed(_ state: TemporaryFolder) -> [Int] {
+    let text = (try? String(contentsOfFile: state.path + "/pages", encoding: .utf8)) ?? ""
+    return text.split(separator: "\n").compactMap { Int($0) }
+}
+
+/// What the broker's `/__reload/health` says.
+private struct Health {
+    var epoch: Int
+    var clients: Int
+}
+
+/// Waits (bounded: ~10 s) until the broker's health satisfies `condition`.
+private func waitForHealth(_ port: Int, _ what: String, _ condition: (Health) -> Bool) throws {
+    var last = ""
+    for _ in 0..<1000 {
+        last = try httpRequest(port: port, path: "/__reload/health").text
+        if let epoch = jsonField("epoch", in: last).flatMap({ Int($0) }),
+            let clients = jsonField("clients", in: last).flatMap({ Int($0) }),
+            condition(Health(epoch: epoch, clients: clients))
+        {
+            return
+        }
+        var pause = timespec(tv_sec: 0, tv_nsec: 10_000_000)
+        nanosleep(&pause, nil)
+    }
+    throw BrowserTestError(description: "timed out waiting for \(what); health: \(last)")
+}
+
+/// Stops the proxy (SIGTERM, SIGKILL if it does not exit) and checks that no app process it
+/// started is left.
+private func stop(_ proxy: ChildProcess, appState state: TemporaryFolder) {
+    proxy.signal(SIGTERM)
+    if (try? proxy.waitForExit(timeout: 10)) == nil {
+        proxy.signal(SIGKILL)
+        _ = try? proxy.waitForExit(timeout: 10)
+    }
+    var generation = 1
+    while let app = appProcess(state, generation: generation) {
+        #expect(waitUntilGroupGone(app.pgid), "the app of generation \(generation) is still running")
+        generation += 1
+    }
+}
