@@ -31,6 +31,9 @@ final class AppProcess {
 
     var isRunning: Bool { child != nil }
 
+    /// The app's process group (its guard's pid), while it runs.
+    var processGroup: Int32? { child.map(\.pid) }
+
     func start() {
         guard !isStopping, child == nil else { return }
         do throws(UVError) {

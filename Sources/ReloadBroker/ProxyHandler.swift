@@ -169,6 +169,9 @@ final class ProxyState {
         let wasDown = health == .down
         health = .up
         stopProbing()
+        if livenessTimer != nil, let group = app?.processGroup {
+            knownMembers = ProcessGroup.members(of: group)  // the baseline for spotting a self-restart
+        }
         if wasDown || reloadWhenUp {
             logger.info("the app answers at \(configuration.authority)")
         }
@@ -211,8 +214,29 @@ final class ProxyState {
         }
     }
 
+    /// Members of the app's process group at the previous check (or when the app last answered).
+    private var knownMembers: Set<Int32> = []
+
+    /// With `--exec` and no `--watch` the app restarts itself. Two signs: its port refuses
+    /// connections (a plain restart), or a process of its group is replaced by a new one between
+    /// two checks (reloaders such as `uvicorn --reload` or `flask --debug` keep the listening
+    /// socket in a parent process and replace only the worker, so the port never refuses; a
+    /// subprocess that merely comes or goes is not a replacement). Either way the pages reload
+    /// once the app answers HTTP again.
     private func checkLiveness() {
         guard health == .up, probe == nil, !restarting else { return }
+        if let group = app?.processGroup {
+            let members = ProcessGroup.members(of: group)
+            let replaced = !knownMembers.subtracting(members).isEmpty && !members.subtracting(knownMembers).isEmpty
+            knownMembers = members
+            if replaced {
+                logger.info("the app is restarting itself (a process of its group was replaced)")
+                health = .down
+                reloadWhenUp = true
+                scheduleProbe()
+                return
+            }
+        }
         startProbe(connectOnly: true)
     }
 

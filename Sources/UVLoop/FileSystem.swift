@@ -178,3 +178,24 @@ public enum ProcessLimits {
         return limit < 0 ? 1024 : limit
     }
 }
+
+/// The processes of a process group, read from `/proc` (Linux).
+public enum ProcessGroup {
+    /// Process ids whose process group is `group` (empty where `/proc` is not available).
+    public static func members(of group: Int32) -> Set<Int32> {
+        guard let entries = try? LocalFileSystem.list("/proc") else { return [] }
+        var members: Set<Int32> = []
+        for entry in entries where entry.isDirectory {
+            guard let pid = Int32(entry.name), let file = try? LocalFile(path: "/proc/\(pid)/stat") else { continue }
+            defer { file.close() }
+            guard let bytes = try? file.read(maxLength: 1024) else { continue }
+            // "pid (comm) state ppid pgrp …": comm may hold spaces and parentheses, so split after the last ')'.
+            guard let close = bytes.lastIndex(of: UInt8(ascii: ")")) else { continue }
+            let fields = bytes[(close + 1)...].split(separator: UInt8(ascii: " "))
+            if fields.count > 2, Int32(String(decoding: fields[2], as: UTF8.self)) == group {
+                members.insert(pid)
+            }
+        }
+        return members
+    }
+}

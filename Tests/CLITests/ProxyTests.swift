@@ -384,6 +384,37 @@ struct ProxyTests {
     }
 }
 
+@Suite("reload-broker proxy --exec with a self-reloading server", .serialized)
+struct SelfReloadingServerTests {
+    @Test func aReloaderThatKeepsItsSocketStillReloadsThePagesOnce() throws {
+        let folder = try TemporaryFolder()
+        try folder.write("main.py", "v1")
+        let appPort = try freePort()
+        let reloader = String(#filePath.dropLast("ProxyTests.swift".count)) + "upstreams/reloader.py"
+        let (broker, port) = try startProxy([
+            "--upstream", "http://127.0.0.1:\(appPort)", "--exec", "exec python3 \(reloader) \(appPort) \(folder.path)/main.py",
+        ])
+        _ = broker
+        // Up: the broker broadcasts once when the started app first answers (epoch 1); a page
+        // connected before that sees it, one connected after gets it in its hello.
+        let page = try TestWebSocket(port: port)
+        let hello = try page.nextText()
+        if jsonField("epoch", in: hello) == "0" {
+            #expect(jsonField("epoch", in: try page.nextText(timeout: .seconds(15))) == "1")
+        }
+        let first = try httpRequest(port: port, path: "/", headers: [("Accept", "text/html")])
+        #expect(first.text.contains("generation 1"))
+        let epoch = 1
+        // The reloader replaces its worker; the port never refuses connections meanwhile.
+        try folder.write("main.py", "v2")
+        let message = try page.nextText(timeout: .seconds(15))
+        #expect(jsonField("type", in: message) == "reload")
+        #expect(jsonField("epoch", in: message) == String(epoch + 1))
+        let reloaded = try httpRequest(port: port, path: "/", headers: [("Accept", "text/html")])
+        #expect(reloaded.text.contains("generation 2"))
+    }
+}
+
 @Suite("reload-broker serve --exec", .serialized)
 struct ServeExecTests {
     @Test func theCommandRestartsOnChangesAndStopsWithTheBroker() throws {
