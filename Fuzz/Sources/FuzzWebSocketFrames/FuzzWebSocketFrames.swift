@@ -128,9 +128,15 @@ func roundTrip(_ input: [UInt8]) {
     let key = (input[1], input[2], input[3], input[4])
     let flags = input[5]
     let data = Array(input[6...].prefix(maxMessageBytes))
-    let text = String(decoding: data, as: UTF8.self)
-    let textBytes = Array(text.utf8.prefix(maxMessageBytes))
-    let validText = String(decoding: textBytes, as: UTF8.self)
+    // Decoding replaces invalid bytes with U+FFFD (3 bytes), so cut at a scalar within the limit.
+    var validText = ""
+    var validTextCount = 0
+    for scalar in String(decoding: data, as: UTF8.self).unicodeScalars {
+        let width = UTF8.width(scalar)
+        guard validTextCount + width <= maxMessageBytes else { break }
+        validText.unicodeScalars.append(scalar)
+        validTextCount += width
+    }
     let validTextBytes = Array(validText.utf8)
     let control = Array(data.prefix(125))
     let code = UInt16(data.first ?? 0) << 8 | UInt16(data.dropFirst().first ?? 0)
