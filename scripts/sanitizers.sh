@@ -6,6 +6,7 @@
 #   scripts/sanitizers.sh both
 # RELOAD_BROKER_SKIP_BROWSER=1 skips the real-browser suite (Chromium is not instrumented either
 # way; only the broker in the test process is). Builds and tests run at nice 19.
+# Toolchain leaks (XCTest, Foundation.Process) are suppressed by scripts/lsan.supp.
 # Logs: out/sanitizers/<mode>.log. Exit 1 if a test failed or a sanitizer reported anything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +21,7 @@ scripts/ensure-deps.sh
 mkdir -p out/sanitizers
 # Report everything in one run rather than stopping at the first report.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=0:detect_stack_use_after_return=0}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/scripts/lsan.supp:print_suppressions=1}
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=0:second_deadlock_stack=1}
 failed=0
 for m in "${modes[@]}"; do
@@ -34,7 +36,9 @@ for m in "${modes[@]}"; do
     continue
   fi
   built=$(date +%s)
-  echo "== $m: running tests (browser tests ${RELOAD_BROKER_SKIP_BROWSER:+skipped}${RELOAD_BROKER_SKIP_BROWSER:-included})" >&2
+  browser=included
+  [ "${RELOAD_BROKER_SKIP_BROWSER:-}" = 1 ] && browser=skipped
+  echo "== $m: running tests (browser tests $browser)" >&2
   status=0
   nice -n 19 swift test --skip-build --sanitize="$m" --scratch-path "$scratch" >"$log" 2>&1 || status=$?
   done_at=$(date +%s)

@@ -22,7 +22,7 @@ done
 log() { echo "soak: $*" >&2; }
 
 scripts/ensure-deps.sh
-nice -n 10 swift build -c release --product reload-broker 2>&1 | tail -1 >&2
+nice -n 19 swift build -c release --product reload-broker 2>&1 | tail -1 >&2
 BROKER="$(swift build -c release --show-bin-path)/reload-broker"
 OUT=out/soak/$(date +%Y%m%d-%H%M%S)
 mkdir -p "$OUT"
