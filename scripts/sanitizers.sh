@@ -6,7 +6,8 @@
 #   scripts/sanitizers.sh both
 # RELOAD_BROKER_SKIP_BROWSER=1 skips the real-browser suite (Chromium is not instrumented either
 # way; only the broker in the test process is). Builds and tests run at nice 19.
-# Toolchain leaks (XCTest, Foundation.Process) are suppressed by scripts/lsan.supp.
+# Toolchain leaks (XCTest, Foundation.Process) are suppressed by scripts/lsan.supp, and TSan's false
+# positive on Synchronization.Mutex (LoopExecutor's queue) by scripts/tsan.supp.
 # Logs: out/sanitizers/<mode>.log. Exit 1 if a test failed or a sanitizer reported anything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +23,7 @@ mkdir -p out/sanitizers
 # Report everything in one run rather than stopping at the first report.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=0:detect_stack_use_after_return=0}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/scripts/lsan.supp:print_suppressions=1}
-export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=0:second_deadlock_stack=1}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=0:second_deadlock_stack=1:suppressions=$PWD/scripts/tsan.supp}
 failed=0
 for m in "${modes[@]}"; do
   case "$m" in address) scratch=.build-asan ;; thread) scratch=.build-tsan ;; esac
