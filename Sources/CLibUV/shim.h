@@ -45,4 +45,14 @@ static inline int rb_unblock_signal(int signum) {
 static inline int rb_set_parent_death_signal(int signum) {
     return prctl(PR_SET_PDEATHSIG, (unsigned long)signum, 0, 0, 0) == 0 ? 0 : -errno;
 }
+
+/// Ignores SIGPIPE for the process unless the program installed its own handler. libuv writes
+/// with write(2)/writev(2), which raise SIGPIPE on a connection the peer has reset (or after our
+/// shutdown); the default action kills the process. Ignored, the write fails with EPIPE instead.
+static inline void rb_ignore_sigpipe(void) {
+    struct sigaction current;
+    if (sigaction(SIGPIPE, NULL, &current) == 0 && current.sa_handler == SIG_DFL) {
+        signal(SIGPIPE, SIG_IGN);
+    }
+}
 #endif

@@ -1,6 +1,10 @@
 import CLibUV
 import Synchronization
 
+/// SIGPIPE is ignored (once, before the first loop) so that writing to a connection the peer
+/// has reset fails with EPIPE instead of killing the process; see `rb_ignore_sigpipe`.
+private let sigpipeIgnored: Void = rb_ignore_sigpipe()
+
 /// One libuv event loop: the thread that runs it owns every handle on it.
 ///
 /// Ownership: an `EventLoop` owns its `uv_loop_t`, a wake-up `uv_async_t`
@@ -24,6 +28,7 @@ public final class EventLoop {
 
     /// Creates a loop. `readBufferSize` is the size of the one read buffer shared by all connections.
     public init(readBufferSize: Int = 64 * 1024) throws(UVError) {
+        _ = sigpipeIgnored
         let raw = UnsafeMutablePointer<uv_loop_t>.allocate(capacity: 1)
         let status = uv_loop_init(raw)
         if status < 0 {
