@@ -52,8 +52,9 @@ public final class ChildProcess: @unchecked Sendable {
         var stderr = ""
     }
 
-    public init(_ arguments: [String], directory: String? = nil) throws {
-        process.executableURL = URL(fileURLWithPath: brokerBinary)
+    /// Runs the broker binary with `arguments` (or `executable`, e.g. a wrapper such as prlimit).
+    public init(_ arguments: [String], directory: String? = nil, executable: String? = nil) throws {
+        process.executableURL = URL(fileURLWithPath: executable ?? brokerBinary)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.standardOutput = output
