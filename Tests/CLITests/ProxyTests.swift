@@ -19,6 +19,20 @@ struct ProxyTests {
         }
     }
 
+    @Test func anUpstreamResetMidResponseAbortsThatResponseOnly() throws {
+        let session = try Session()
+        let socket = try TestSocket(port: session.port)
+        try socket.send("GET /reset-midway HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        // The client sees the connection end before the promised length (never a hang, never
+        // a silently short "complete" response on a connection that stays open).
+        let received = try socket.readToEnd(timeout: .seconds(15))
+        #expect(received.count < (1 << 20))
+        // The app is still considered up: the next page comes from it, not the waiting page.
+        let page = try httpRequest(port: session.port, path: "/", headers: pageHeaders)
+        #expect(page.status == 200)
+        #expect(page.text.contains("generation 1"))
+    }
+
     @Test func pagesGetTheClientPlainChunkedAndWithSplitTags() throws {
         let session = try Session()
         let page = try httpRequest(port: session.port, path: "/", headers: pageHeaders)

@@ -94,6 +94,17 @@ class Handler(BaseHTTPRequestHandler):
             block = b"x" * (1 << 20)
             for _ in range(mib):
                 self.wfile.write(block)
+        elif path == "/reset-midway":
+            # Promises 1 MiB, sends 64 KiB, then resets the connection (SO_LINGER 0 → RST).
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(1 << 20))
+            self.end_headers()
+            self.wfile.write(b"r" * (64 << 10))
+            self.wfile.flush()
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
         elif path == "/sse":
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
