@@ -24,6 +24,10 @@ let package = Package(
             dependencies: ["FuzzCommon", .product(name: "HTTPCodec", package: "reload-broker")],
             swiftSettings: settings),
         .executableTarget(
+            name: "FuzzHTTPResponse",
+            dependencies: ["FuzzCommon", .product(name: "HTTPCodec", package: "reload-broker")],
+            swiftSettings: settings),
+        .executableTarget(
             name: "FuzzWebSocketFrames",
             dependencies: [
                 "FuzzCommon",

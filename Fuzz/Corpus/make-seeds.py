@@ -43,6 +43,24 @@ write("FuzzHTTPRequest", "upgrade", b"\x01" + UPGRADE + b"\x81\x85\x11\x22\x33\x
 write("FuzzHTTPRequest", "smuggle", b"\x05POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 3, 3\r\n\r\nabc"
       b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n")
 
+# HTTP response parser: byte 0 is the split seed, byte 1 the request methods (bit k set: the k-th
+# final response answers HEAD, else GET), the rest is the stream from the app.
+LENGTH = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 11\r\n\r\nhello world"
+write("FuzzHTTPResponse", "length-pipelined", b"\x03\x00" + LENGTH + LENGTH)
+write("FuzzHTTPResponse", "chunked-trailers", b"\x11\x00HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n"
+      b"Content-Length: 3\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: 1\r\n\r\n" + LENGTH)
+write("FuzzHTTPResponse", "close-delimited", b"\x29\x00HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end"
+      b"HTTP/1.1 200 OK\r\n\r\n")
+write("FuzzHTTPResponse", "interim", b"\x05\x00\r\nHTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\nLink: </a.css>\n\n"
+      + LENGTH)
+write("FuzzHTTPResponse", "no-body-head-204-304", b"\x7f\x04HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n"
+      b"HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n"
+      b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n" + LENGTH)
+write("FuzzHTTPResponse", "switching", b"\x01\x00HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+      b"Connection: Upgrade\r\n\r\n\x81\x02hi")
+write("FuzzHTTPResponse", "lengths-gzip", b"\x13\x00HTTP/1.1 404 \r\nContent-Length: 7, 7\r\nContent-Length:7\r\n\r\nmissing"
+      b"HTTP/1.1 200\r\nTransfer-Encoding: gzip\r\nX: \xc3\xa9 \xff\r\n\r\n\x1f\x8b")
+
 # WebSocket frames (server role: client frames are masked): byte 0 is the split seed.
 write("FuzzWebSocketFrames", "text", b"\x02" + ws_frame(1, b'{"type":"ping"}'))
 write("FuzzWebSocketFrames", "fragmented", b"\x09" + ws_frame(1, "h\xe9".encode()[:2], fin=False)
