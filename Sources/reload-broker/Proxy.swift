@@ -23,37 +23,18 @@ struct Proxy: ParsableCommand {
     @Option(help: "The app's URL: http://HOST:PORT.")
     var upstream: String
 
-    @Option(name: .customLong("exec"), help: "The app's dev command, run with /bin/sh -c in its own process group.")
-    var command: String?
+    @OptionGroup var exec: ExecOptions
 
-    @Option(name: .customLong("watch"), help: "File or folder to watch (recursively); repeatable. A change restarts --exec, or reloads.")
-    var watchPaths: [String] = []
-
-    @Option(name: .customLong("ignore"), help: "Glob of names to ignore besides .git, .build, node_modules and editor temp files; repeatable.")
-    var ignorePatterns: [String] = []
-
-    @Option(help: "Quiet time in milliseconds after the last change before acting.")
-    var debounce = 40
+    @OptionGroup var watch: WatchOptions
 
     @Option(help: "Milliseconds to wait for the app to accept and answer before a 504.")
     var upstreamTimeout = 30_000
-
-    @Option(help: "Milliseconds between SIGTERM and SIGKILL when stopping the app.")
-    var gracePeriod = 3000
-
-    @Flag(help: "Exit (with the app's status) when the app exits by itself.")
-    var exitWithApp = false
 
     func validate() throws {
         guard ProxyConfiguration.parseUpstream(upstream) != nil else {
             throw ValidationError("--upstream must look like http://127.0.0.1:8000, not \"\(upstream)\".")
         }
-        guard (0...10_000).contains(debounce) else {
-            throw ValidationError("--debounce must be between 0 and 10000 milliseconds, not \(debounce).")
-        }
         guard (1...3_600_000).contains(upstreamTimeout) else { throw ValidationError("--upstream-timeout must be 1...3600000 ms.") }
-        guard (0...600_000).contains(gracePeriod) else { throw ValidationError("--grace-period must be 0...600000 ms.") }
-        if exitWithApp, command == nil { throw ValidationError("--exit-with-app needs --exec.") }
         if options.threads != 1 {
             throw ValidationError("proxy runs on one event loop: --threads is for serve (many thousands of tabs), not proxy.")
         }
@@ -65,47 +46,16 @@ struct Proxy: ParsableCommand {
         let (host, port) = ProxyConfiguration.parseUpstream(upstream)!
         var proxyConfiguration = ProxyConfiguration(upstreamHost: host, upstreamPort: port)
         proxyConfiguration.timeout = .milliseconds(upstreamTimeout)
-        proxyConfiguration.gracePeriod = .milliseconds(gracePeriod)
-        proxyConfiguration.exitWithApp = exitWithApp
-        if let command {
-            // The guard (this binary again) keeps the app from outliving the broker.
-            proxyConfiguration.command = execGuardArguments(command, gracePeriod: gracePeriod)
-        }
+        proxyConfiguration.gracePeriod = .milliseconds(exec.gracePeriod)
+        proxyConfiguration.exitWithApp = exec.exitWithApp
+        // The guard (this binary again) keeps the app from outliving the broker.
+        proxyConfiguration.command = exec.guardedCommand
         let proxy = ReverseProxy(configuration: proxyConfiguration)
         configuration.fallback = proxy
-        if !watchPaths.isEmpty {
-            var resolved: [String] = []
-            for path in watchPaths {
-                guard let real = realPath(path) else {
-                    printError("reload-broker: cannot watch \(path): no such file or folder")
-                    throw ExitCode(ExitStatus.watchPathMissing)
-                }
-                resolved.append(real)
-            }
-            var watch = WatchConfiguration(paths: resolved)
-            watch.ignore += ignorePatterns
-            watch.debounce = .milliseconds(debounce)
-            configuration.watch = watch
-        }
-        let broker: ReloadBroker
-        do {
-            broker = try ReloadBroker(configuration: configuration, logger: logger)
-        } catch {
-            printError("reload-broker: \(error)")
-            switch error {
-            case .addressInUse: throw ExitCode(ExitStatus.addressInUse)
-            default: throw ExitCode(ExitStatus.cannotListen)
-            }
-        }
+        configuration.watch = try watch.configuration(for: watch.paths)
+        let broker = try makeBroker(configuration, logger: logger)
         print("reload-broker: proxying \(upstream) at \(broker.url)/")
-        if watchPaths.isEmpty {
-            print("reload-broker: watching nothing; trigger with: curl -X POST \(broker.url)\(configuration.prefix)/trigger")
-        } else {
-            print("reload-broker: watching \(watchPaths.joined(separator: ", "))")
-        }
-        flushStandardOutput()
-        broker.run()
-        if !options.quiet { printError("reload-broker: stopped") }
+        announceAndRun(broker, watched: watch.paths, quiet: options.quiet)
         if let exit = proxy.appExit { throw ExitCode(appExitStatus(of: exit)) }
     }
 }

@@ -117,34 +117,12 @@ struct Serve: ParsableCommand {
     @Option(help: "Folder to serve; HTML pages get the reload client injected.")
     var root: String?
 
-    @Option(name: .customLong("watch"), help: "File or folder to watch (recursively); repeatable. Defaults to --root.")
-    var watchPaths: [String] = []
-
-    @Option(name: .customLong("ignore"), help: "Glob of names to ignore besides .git, .build, node_modules and editor temp files; repeatable.")
-    var ignorePatterns: [String] = []
-
-    @Option(help: "Quiet time in milliseconds after the last change before reloading.")
-    var debounce = 40
+    @OptionGroup var watch: WatchOptions
 
     @Flag(help: "Do not watch anything (reload only by trigger or SIGHUP).")
     var noWatch = false
 
-    @Option(name: .customLong("exec"), help: "A dev command to run alongside (/bin/sh -c, own process group), restarted on every change.")
-    var command: String?
-
-    @Option(help: "Milliseconds between SIGTERM and SIGKILL when stopping --exec.")
-    var gracePeriod = 3000
-
-    @Flag(help: "Exit (with its status) when the --exec command exits by itself.")
-    var exitWithApp = false
-
-    func validate() throws {
-        guard (0...10_000).contains(debounce) else {
-            throw ValidationError("--debounce must be between 0 and 10000 milliseconds, not \(debounce).")
-        }
-        guard (0...600_000).contains(gracePeriod) else { throw ValidationError("--grace-period must be 0...600000 ms.") }
-        if exitWithApp, command == nil { throw ValidationError("--exit-with-app needs --exec.") }
-    }
+    @OptionGroup var exec: ExecOptions
 
     func run() throws {
         let logger = options.makeLogger()
@@ -159,56 +137,26 @@ struct Serve: ParsableCommand {
                 throw ExitCode(ExitStatus.rootMissing)
             }
             configuration.fallback = handler
-            watched = noWatch ? [] : (watchPaths.isEmpty ? [root] : watchPaths)
+            watched = noWatch ? [] : (watch.paths.isEmpty ? [root] : watch.paths)
         } else {
             configuration.servesDemoPage = true
-            watched = noWatch ? [] : watchPaths
+            watched = noWatch ? [] : watch.paths
         }
-        if !watched.isEmpty {
-            var resolved: [String] = []
-            for path in watched {
-                guard let real = realPath(path) else {
-                    printError("reload-broker: cannot watch \(path): no such file or folder")
-                    throw ExitCode(ExitStatus.watchPathMissing)
-                }
-                resolved.append(real)
-            }
-            var watch = WatchConfiguration(paths: resolved)
-            watch.ignore += ignorePatterns
-            watch.debounce = .milliseconds(debounce)
-            watch.servedRoot = root.flatMap(realPath)
-            configuration.watch = watch
-        }
+        configuration.watch = try watch.configuration(for: watched, servedRoot: root)
         var runner: CommandRunningHandler?
-        if let command {
+        if let command = exec.guardedCommand {
             runner = CommandRunningHandler(
-                inner: configuration.fallback, command: execGuardArguments(command, gracePeriod: gracePeriod),
-                gracePeriod: .milliseconds(gracePeriod), exitWithApp: exitWithApp)
+                inner: configuration.fallback, command: command,
+                gracePeriod: .milliseconds(exec.gracePeriod), exitWithApp: exec.exitWithApp)
             configuration.fallback = runner
         }
-        let broker: ReloadBroker
-        do {
-            broker = try ReloadBroker(configuration: configuration, logger: logger)
-        } catch {
-            printError("reload-broker: \(error)")
-            switch error {
-            case .addressInUse: throw ExitCode(ExitStatus.addressInUse)
-            default: throw ExitCode(ExitStatus.cannotListen)
-            }
-        }
+        let broker = try makeBroker(configuration, logger: logger)
         if let root {
             print("reload-broker: serving \(root) at \(broker.url)/")
         } else {
             print("reload-broker: serving the demo at \(broker.url)/ (open it in a browser)")
         }
-        if watched.isEmpty {
-            print("reload-broker: watching nothing; trigger with: curl -X POST \(broker.url)\(configuration.prefix)/trigger")
-        } else {
-            print("reload-broker: watching \(watched.joined(separator: ", "))")
-        }
-        flushStandardOutput()
-        broker.run()
-        if !options.quiet { printError("reload-broker: stopped") }
+        announceAndRun(broker, watched: watched, quiet: options.quiet)
         if let exit = runner?.appExit { throw ExitCode(appExitStatus(of: exit)) }
     }
 }
