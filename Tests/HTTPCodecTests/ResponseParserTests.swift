@@ -142,6 +142,15 @@ struct ResponseParserTests {
         #expect(throws: HTTPResponseParseError.self) { _ = try parse(bytes(text)) }
     }
 
+    /// Found by FuzzHTTPResponse: a NUL in the reason phrase was accepted, and since the writer
+    /// turns NUL into SP the head relayed differed from the head parsed. RFC 9112 §4 allows only
+    /// HTAB, SP, VCHAR and obs-text there, like field values.
+    @Test(arguments: ["HTTP/1.1 204 No\u{0}Content\r\n\r\n", "HTTP/1.1 200 O\u{4}K\r\n\r\n", "HTTP/1.1 200 OK\u{7F}\r\n\r\n"])
+    func controlCharactersInTheReasonAreAnError(_ text: String) {
+        #expect(throws: HTTPResponseParseError.self) { _ = try parse(bytes(text)) }
+        #expect(throws: HTTPResponseParseError.self) { _ = try parse(bytes(text), feeding: .chunks(of: 1)) }
+    }
+
     @Test func errorsAreSticky() {
         var parser = HTTPResponseParser()
         parser.append(bytes("nonsense\r\n\r\n"))
