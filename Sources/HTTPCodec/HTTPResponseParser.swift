@@ -326,6 +326,10 @@ public struct HTTPResponseParser: Sendable {
         var reason = ""
         if bytes.count > 12 {
             guard bytes[12] == ASCII.sp else { throw .malformed("invalid status line") }
+            // reason-phrase = *( HTAB / SP / VCHAR / obs-text ) (RFC 9112 §4), as for field values.
+            for byte in bytes[13...] where (byte < ASCII.sp && byte != ASCII.htab) || byte == 0x7F {
+                throw .malformed("invalid character in reason phrase")
+            }
             reason = String(decoding: bytes[13...], as: UTF8.self)
         }
         var headers = HTTPHeaders()
