@@ -174,6 +174,24 @@ struct ResponseParserTests {
         #expect(throws: HTTPResponseParseError.headTooLarge) { _ = try parser.nextEvent() }
     }
 
+    /// Found by FuzzHTTPResponse: a head (or chunk-size line, or trailer section) longer than
+    /// `maxHeadBytes` was refused when it came in pieces but accepted when it came in one read.
+    @Test func anOversizedHeadIsTooLargeEvenInOneRead() {
+        let head = bytes("HTTP/1.1 200 OK\r\n" + String(repeating: "X-A: b\r\n", count: 20) + "Content-Length: 0\r\n\r\n")
+        let chunkLine = bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;" + String(repeating: "e", count: 120) + "\r\nx\r\n0\r\n\r\n")
+        for input in [head, chunkLine] {
+            for feeding in [Feeding.whole, .chunks(of: 7)] {
+                var parser = HTTPResponseParser(maxHeadBytes: 100)
+                #expect(throws: HTTPResponseParseError.headTooLarge) {
+                    for piece in feeding.pieces(of: input) {
+                        parser.append(piece)
+                        while try parser.nextEvent() != nil {}
+                    }
+                }
+            }
+        }
+    }
+
     @Test func aLargeBodyIsNotBuffered() throws {
         var parser = HTTPResponseParser()
         parser.append(bytes("HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n"))
