@@ -266,7 +266,10 @@ public struct HTTPResponseParser: Sendable {
     private mutating func scanLine(emptyLine: Bool, atLineStart: Bool = false) throws(HTTPResponseParseError) -> Int? {
         var index = max(scanIndex, readIndex)
         let end = buffer.count
-        while index < end {
+        // Only the first maxHeadBytes are searched, so a section too long is refused whether it
+        // came in one read or in pieces (written so that a limit of Int.max cannot overflow).
+        let windowEnd = end - readIndex > maxHeadBytes ? readIndex + maxHeadBytes : end
+        while index < windowEnd {
             let byte = buffer[index]
             if byte == ASCII.lf {
                 if !emptyLine { return index + 1 }
