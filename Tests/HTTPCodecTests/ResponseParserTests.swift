@@ -123,6 +123,17 @@ struct ResponseParserTests {
         #expect(try HTTPResponseParser.framing(of: repeated, requestMethod: "GET") == .length(7))
     }
 
+    /// Found by FuzzHTTPResponse: an empty list element after `chunked` (`chunked, `, or a second
+    /// field of only commas) made the body close-delimited; empty elements are ignored (RFC 9110 §5.6.1).
+    @Test func emptyTransferCodingElementsAreIgnored() throws {
+        let trailing = ResponseHead(status: .ok, headers: ["Transfer-Encoding": "chunked, "])
+        #expect(try HTTPResponseParser.framing(of: trailing, requestMethod: "GET") == .chunked)
+        let second = ResponseHead(status: .ok, headers: ["Transfer-Encoding": "gzip, chunked", "Transfer-Encoding": " , ,"])
+        #expect(try HTTPResponseParser.framing(of: second, requestMethod: "GET") == .chunked)
+        let gzip = ResponseHead(status: .ok, headers: ["Transfer-Encoding": "chunked, gzip,"])
+        #expect(try HTTPResponseParser.framing(of: gzip, requestMethod: "GET") == .untilClose)
+    }
+
     @Test(arguments: [
         "HTTP/2 200 OK\r\n\r\n",
         "HTTP/1.1 2000 OK\r\n\r\n",
