@@ -362,9 +362,9 @@ public struct HTTPResponseParser: Sendable {
         if requestMethod == "HEAD" || (100..<200).contains(code) || code == 204 || code == 304 { return .none }
         let codings = head.headers.values("Transfer-Encoding")
         if !codings.isEmpty {
-            let last = codings.joined(separator: ",").split(separator: ",").last.map {
-                $0.trimmingASCIIWhitespace().lowercased()
-            }
+            // Empty list elements are ignored (RFC 9110 §5.6.1).
+            let last = codings.joined(separator: ",").split(separator: ",")
+                .map { $0.trimmingASCIIWhitespace() }.last { !$0.isEmpty }?.lowercased()
             return last == "chunked" ? .chunked : .untilClose
         }
         let lengths = head.headers.values("Content-Length")
