@@ -60,6 +60,13 @@ write("FuzzHTTPResponse", "switching", b"\x01\x00HTTP/1.1 101 Switching Protocol
       b"Connection: Upgrade\r\n\r\n\x81\x02hi")
 write("FuzzHTTPResponse", "lengths-gzip", b"\x13\x00HTTP/1.1 404 \r\nContent-Length: 7, 7\r\nContent-Length:7\r\n\r\nmissing"
       b"HTTP/1.1 200\r\nTransfer-Encoding: gzip\r\nX: \xc3\xa9 \xff\r\n\r\n\x1f\x8b")
+# The shapes of findings R1 (a control character in the reason), R2 (a head over the 512-byte
+# limit of the harness, whole in one read) and R3 (empty Transfer-Encoding elements after chunked).
+write("FuzzHTTPResponse", "reason-ctl", b"\x07\x00HTTP/1.1 204 No\x00Content\r\n\r\n" + LENGTH)
+write("FuzzHTTPResponse", "head-over-limit", b"\x0b\x00HTTP/1.1 200 OK\r\n" + b"X-A: b\r\n" * 70
+      + b"Content-Length: 2\r\n\r\nok")
+write("FuzzHTTPResponse", "te-empty-elements", b"\x11\x00HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked, \r\n"
+      b"Transfer-Encoding: , ,\r\n\r\n2\r\nok\r\n0\r\n\r\n" + LENGTH)
 
 # WebSocket frames (server role: client frames are masked): byte 0 is the split seed.
 write("FuzzWebSocketFrames", "text", b"\x02" + ws_frame(1, b'{"type":"ping"}'))
