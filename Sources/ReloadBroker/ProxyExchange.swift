@@ -165,7 +165,7 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
             } catch {
                 proxy.logger.debug("bad response from the app", metadata: ["error": "\(error)", "target": "\(request.target)"])
                 if responseStarted {
-                    abort()
+                    closeBoth()
                 } else {
                     finishWithError(.badGateway, "The app's response could not be read: \(error).")
                 }
@@ -191,7 +191,7 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
                         try inflater.inflate(bytes) { piece in writable = responder.write(piece) && writable }
                     } catch {
                         proxy.logger.debug("cannot decode a compressed page", metadata: ["error": "\(error)"])
-                        abort()
+                        closeBoth()
                         return
                     }
                     if !writable { upstream?.stopReading() }
@@ -285,7 +285,7 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
     /// The app's connection ended before the response did.
     private func upstreamLost(_ error: UVError?) {
         if responseStarted {
-            abort()
+            closeBoth()
             return
         }
         // A pooled connection the app had closed: try once more on a fresh one when that is safe.
@@ -335,6 +335,8 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
         if upstreamEnded { closeBoth() } else { upstream?.shutdown() }
     }
 
+    /// Closes the app's connection and the client's (a tunnel ended, or a response was cut short
+    /// after its head).
     private func closeBoth() {
         guard !done else { return }
         done = true
@@ -389,16 +391,6 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
         }
     }
 
-    /// The response was cut short after its head: the client's connection is closed too.
-    private func abort() {
-        guard !done else { return }
-        done = true
-        let upstream = self.upstream
-        self.upstream = nil
-        upstream?.delegate = nil
-        upstream?.close()
-        responder.abort()
-    }
 
     // MARK: Heads
 
