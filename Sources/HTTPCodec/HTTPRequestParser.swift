@@ -10,8 +10,10 @@
 /// (see ``takeBufferedBytes()``). When everything buffered has been consumed the buffer's storage
 /// is released, so an idle keep-alive connection holds no buffer memory.
 ///
-/// Strictness (RFC 9112 §2.2, §3, §5, §6, §11): bare LF line endings are accepted, a bare CR
-/// anywhere is rejected, empty lines before a request line are skipped, obs-fold and whitespace
+/// Strictness (RFC 9112 §2.2, §3, §5, §6, §7.1, §11): bare LF line endings are accepted in the
+/// head, but chunked framing (size lines, the end of chunk data, trailers) requires CRLF, since
+/// recipients that disagree on a bare LF there can be made to split one body differently
+/// (a request-smuggling shape); a bare CR anywhere is rejected, empty lines before a request line are skipped, obs-fold and whitespace
 /// between a field name and its colon are rejected, conflicting framing (Content-Length with
 /// Transfer-Encoding, differing Content-Lengths) is rejected, and HTTP/1.1 requires exactly one Host.
 ///
@@ -312,7 +314,9 @@ public struct HTTPRequestParser: Sendable {
                 return .body(range)
 
             case .chunkSize:
-                guard let lineEnd = try scan(untilEmptyLine: false, tooLong: .malformed("chunk size line too long"))
+                guard
+                    let lineEnd = try scan(
+                        untilEmptyLine: false, requireCRLF: true, tooLong: .malformed("chunk size line too long"))
                 else { return nil }
                 let size = try parseChunkSize(readIndex..<lineEnd)
                 readIndex = lineEnd
@@ -334,26 +338,21 @@ public struct HTTPRequestParser: Sendable {
                 return .body(range)
 
             case .chunkDataEnd:
-                // chunk-data CRLF (RFC 9112 §7.1); a bare LF is tolerated as elsewhere (§2.2).
+                // chunk-data CRLF (RFC 9112 §7.1); strict, see the type's doc.
                 let available = buffer.count - readIndex
                 guard available > 0 else { return nil }
-                let first = buffer[readIndex]
-                if first == ASCII.lf {
-                    readIndex += 1
-                } else if first == ASCII.cr {
-                    guard available > 1 else { return nil }
-                    guard buffer[readIndex + 1] == ASCII.lf else { throw .malformed("bare CR") }
-                    readIndex += 2
-                } else {
-                    throw .malformed("missing CRLF after chunk data")
-                }
+                guard buffer[readIndex] == ASCII.cr else { throw .malformed("missing CRLF after chunk data") }
+                guard available > 1 else { return nil }
+                guard buffer[readIndex + 1] == ASCII.lf else { throw .malformed("missing CRLF after chunk data") }
+                readIndex += 2
                 state = .chunkSize
                 startScanning()
 
             case .trailers:
                 // Trailer fields are skipped (RFC 9112 §7.1.2 lets a recipient discard them),
                 // but the section is bounded like a head.
-                guard let end = try scan(untilEmptyLine: true, tooLong: .headTooLarge) else { return nil }
+                guard let end = try scan(untilEmptyLine: true, requireCRLF: true, tooLong: .headTooLarge)
+                else { return nil }
                 readIndex = end
                 state = .head
                 startScanning()
@@ -392,8 +391,11 @@ public struct HTTPRequestParser: Sendable {
     /// are needed, and throws `tooLong` once more than `maxHeadBytes` are buffered without one.
     ///
     /// Every CR must be followed by LF (RFC 9112 §2.2): a bare CR is rejected here, once, for
-    /// the whole section, so the line parsers never see a CR.
-    private mutating func scan(untilEmptyLine: Bool, tooLong: HTTPParseError) throws(HTTPParseError) -> Int? {
+    /// the whole section, so the line parsers never see a CR. With `requireCRLF` (chunked framing)
+    /// a bare LF is rejected too.
+    private mutating func scan(
+        untilEmptyLine: Bool, requireCRLF: Bool = false, tooLong: HTTPParseError
+    ) throws(HTTPParseError) -> Int? {
         let end = buffer.count
         // Written so that a limit of Int.max cannot overflow.
         let windowEnd = end - readIndex > limits.maxHeadBytes ? readIndex + limits.maxHeadBytes : end
@@ -404,6 +406,9 @@ public struct HTTPRequestParser: Sendable {
             #endif
             let byte = buffer[index]
             if byte == ASCII.lf {
+                if requireCRLF && (index == lineStart || buffer[index - 1] != ASCII.cr) {
+                    throw .malformed("bare LF in chunked framing")
+                }
                 if !untilEmptyLine
                     || index == lineStart
                     || (index == lineStart + 1 && buffer[lineStart] == ASCII.cr)

@@ -3,7 +3,8 @@
 ///
 /// The caller tells the parser what it asked (``requestMethod``) before each response, because a
 /// response to HEAD has no body whatever its headers say (RFC 9112 §6.3). Interim 1xx responses
-/// are reported as `head` + `end`, and the final response follows; a `101 Switching Protocols`
+/// are reported as a `head` alone (no `end`: they have no body and do not end the exchange), and
+/// the final response follows with its own `head`, body and `end`; a `101 Switching Protocols`
 /// ends HTTP on the connection: the bytes after it belong to the new protocol
 /// (``takeBufferedBytes()``).
 ///

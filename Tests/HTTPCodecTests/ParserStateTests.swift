@@ -10,7 +10,7 @@ struct ParserStateTests {
         ("3\r\nabc\r\n3\r\ndef\r\n0\r\n\r\n", "abcdef"),
         ("000003\r\n\r\n\r\r\n0\r\n\r\n", "\r\n\r"),  // data that looks like framing
         ("a;ext=\"q\";x\r\n0123456789\r\n0;last\r\nTrailer-A: 1\r\nTrailer-B: 2\r\n\r\n", "0123456789"),
-        ("F\nfifteen bytes!!\n0\n\n", "fifteen bytes!!"),
+        ("F\r\nfifteen bytes!!\r\n0\r\n\r\n", "fifteen bytes!!"),
         ("2 \t;e\r\nhi\r\n0\r\n\r\n", "hi"),
     ]
 

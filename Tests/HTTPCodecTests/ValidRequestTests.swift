@@ -98,8 +98,8 @@ let validExamples: [ValidExample] = [
         ]
     ),
     ValidExample(
-        name: "chunked, case-insensitive coding, uppercase hex, bare LF",
-        input: bytes("POST /c HTTP/1.1\nHost: h\ntransfer-encoding: Chunked\n\nB\nhello world\n0\n\n"),
+        name: "chunked, case-insensitive coding, uppercase hex, bare LF head",
+        input: bytes("POST /c HTTP/1.1\nHost: h\ntransfer-encoding: Chunked\n\nB\r\nhello world\r\n0\r\n\r\n"),
         expected: [
             HTTPRequest(
                 head: RequestHead(
