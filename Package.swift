@@ -51,6 +51,7 @@ let package = Package(
             dependencies: [
                 "UVLoop", "HTTPCodec", "WebSocketCodec", "HTMLInjection",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["client"],
             swiftSettings: swiftSettings

@@ -1,3 +1,4 @@
+import Crypto
 import FoundationEssentials
 import HTTPCodec
 import Logging
@@ -161,13 +162,11 @@ extension BrokerCore {
         return offered.contains { constantTimeEqual($0, token) }
     }
 
-    /// Compares without an early exit, so timing does not reveal how much of a guess was right.
+    /// Compares the SHA-256 digests of both strings with swift-crypto's constant-time digest
+    /// equality: timing reveals neither how much of a guess was right nor the token's length
+    /// (a plain byte loop must exit early on a length mismatch).
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        var difference: UInt8 = 0
-        for index in x.indices { difference |= x[index] ^ y[index] }
-        return difference == 0
+        SHA256.hash(data: Array(a.utf8)) == SHA256.hash(data: Array(b.utf8))
     }
 
     /// A query parameter's value, percent-decoded (`+` as space); nil when absent.

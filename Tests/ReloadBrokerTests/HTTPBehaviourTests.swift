@@ -218,7 +218,18 @@ struct SecurityTests {
                     port: broker.port, method: "POST", path: "/__reload/trigger", headers: [("Authorization", "Bearer s3cret")]
                 ).status == 200)
             #expect(try httpRequest(port: broker.port, method: "POST", path: "/__reload/trigger?token=s3cret").status == 200)
-            #expect(broker.epoch == 2)
+            // Prefixes, extensions and the empty string are refused (the comparison hashes both sides).
+            for guess in ["", "s3cre", "s3cret2", "S3CRET"] {
+                #expect(
+                    try httpRequest(
+                        port: broker.port, method: "POST", path: "/__reload/trigger", headers: [("X-Reload-Token", guess)]
+                    ).status == 401, "\(guess)")
+            }
+            #expect(
+                try httpRequest(
+                    port: broker.port, method: "POST", path: "/__reload/trigger", headers: [("X-Reload-Token", "s3cret")]
+                ).status == 200)
+            #expect(broker.epoch == 3)
         }
     }
 }
