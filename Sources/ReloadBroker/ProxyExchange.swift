@@ -232,11 +232,7 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
             proxy.logger.debug("a \(codings[0])-compressed page passes without the client", metadata: ["target": "\(request.target)"])
             return
         }
-        do throws(Inflater.Failure) {
-            inflater = try Inflater()
-        } catch {
-            return
-        }
+        inflater = Inflater()
         decoded.headers.remove("Content-Length")
         head = decoded
     }

@@ -1,7 +1,12 @@
 import CZlib
 
-/// Streaming gzip/zlib decompression (system zlib), for pages an app compressed although the
-/// proxy asked for identity: decoded, they can get the client injected.
+/// Streaming gzip/zlib/raw-deflate decompression (system zlib), for pages an app compressed
+/// although the proxy asked for identity: decoded, they can get the client injected.
+///
+/// `Content-Encoding: deflate` means the zlib format (RFC 9110 §8.4.1.2), but some servers send raw
+/// deflate under that name, and browsers accept both; so the first two bytes decide: the gzip
+/// magic or a valid zlib header (CMF/FLG check bits) select zlib's auto-detection, anything else
+/// raw deflate.
 ///
 /// Lives in UVLoop because it is the one module allowed unsafe pointers. Output comes in pieces of
 /// at most `pieceSize` bytes, so a small input that inflates hugely never becomes one huge buffer.
@@ -12,16 +17,21 @@ public final class Inflater {
     }
 
     private let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+    private var started = false
     private var finished = false
+    /// Input held until two bytes tell the format.
+    private var header: [UInt8] = []
     private let pieceSize: Int
 
-    public init(pieceSize: Int = 64 * 1024) throws(Failure) {
+    public init(pieceSize: Int = 64 * 1024) {
         self.pieceSize = pieceSize
         stream.initialize(to: z_stream())
-        guard rb_inflate_init(stream) == Z_OK else {
-            stream.deallocate()
-            throw Failure(description: "inflateInit2 failed")
-        }
+    }
+
+    /// Whether two leading bytes are the gzip magic or a zlib header (deflate method, check bits).
+    static func hasWrapper(_ first: UInt8, _ second: UInt8) -> Bool {
+        if first == 0x1F && second == 0x8B { return true }
+        return first & 0x0F == 8 && first >> 4 <= 7 && (Int(first) << 8 | Int(second)) % 31 == 0
     }
 
     /// True once the compressed stream's end was seen (later input is ignored).
@@ -30,6 +40,18 @@ public final class Inflater {
     /// Decodes `input`, handing each decoded piece to `output`.
     public func inflate(_ input: [UInt8], _ output: ([UInt8]) -> Void) throws(Failure) {
         guard !finished, !input.isEmpty else { return }
+        var input = input
+        if !started {
+            header += input
+            guard header.count >= 2 else { return }
+            input = header
+            header = []
+            started = true
+            guard rb_inflate_init(stream, Self.hasWrapper(input[0], input[1]) ? 15 + 32 : -15) == Z_OK else {
+                finished = true
+                throw Failure(description: "inflateInit2 failed")
+            }
+        }
         var failure: Failure?
         input.withUnsafeBufferPointer { source in
             stream.pointee.next_in = UnsafeMutablePointer(mutating: source.baseAddress)
@@ -59,7 +81,7 @@ public final class Inflater {
     }
 
     deinit {
-        inflateEnd(stream)
+        if started { inflateEnd(stream) }
         stream.deallocate()
     }
 }

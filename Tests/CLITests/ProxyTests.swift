@@ -52,6 +52,14 @@ struct ProxyTests {
         let gzipped = try httpRequest(port: session.port, path: "/gzip.html", headers: pageHeaders)
         #expect(gzipped.headers["Content-Encoding"] == nil)
         #expect(dechunked(gzipped.body).contains("defer></script></head><body><p>generation 1</p>"))
+        // "deflate" in the zlib format and, as some servers send it, raw.
+        for path in ["/zlib.html", "/raw-deflate.html"] {
+            let page = try httpRequest(port: session.port, path: path, headers: pageHeaders)
+            #expect(page.status == 200, "\(path)")
+            #expect(page.headers["Content-Encoding"] == nil, "\(path)")
+            #expect(dechunked(page.body).contains("defer></script></head><body><p>generation 1</p>"), "\(path)")
+            #expect(dechunked(page.body).hasSuffix("</html>"), "\(path)")
+        }
         // A fragment fetched by script is not a page.
         let fragment = try httpRequest(port: session.port, path: "/", headers: [("Sec-Fetch-Dest", "empty")])
         #expect(!fragment.text.contains("data-reload-broker"))

@@ -8,6 +8,7 @@ With STATE_DIR, every start increments STATE_DIR/generation and writes STATE_DIR
 """
 import base64
 import gzip
+import zlib
 import hashlib
 import json
 import os
@@ -76,6 +77,12 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"0\r\n\r\n")
         elif path == "/gzip.html":
             self.send(200, "text/html", gzip.compress(PAGE, mtime=0), [("Content-Encoding", "gzip")])
+        elif path == "/zlib.html":
+            self.send(200, "text/html", zlib.compress(PAGE), [("Content-Encoding", "deflate")])
+        elif path == "/raw-deflate.html":
+            # "deflate" as some servers send it: raw deflate without the zlib wrapper.
+            packer = zlib.compressobj(wbits=-15)
+            self.send(200, "text/html", packer.compress(PAGE) + packer.flush(), [("Content-Encoding", "deflate")])
         elif path == "/asset.bin":
             self.send(200, "application/octet-stream", ASSET, [("ETag", '"a1"')])
         elif path == "/asset.js.gz":
