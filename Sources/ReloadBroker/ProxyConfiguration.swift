@@ -18,6 +18,10 @@ public struct ProxyConfiguration: Sendable {
     public var exitWithApp = false
     /// Idle keep-alive connections kept to the app. Default 8.
     public var maxIdleConnections = 8
+    /// An idle keep-alive connection to the app is closed after this long. Default 4 s: shorter than
+    /// the usual server keep-alive timeouts (Node and uvicorn 5 s), so the proxy rarely sends a
+    /// request on a connection the app is closing, and idle sockets do not pile up.
+    public var idleConnectionTimeout: Duration = .seconds(4)
     /// How often a down app is probed. Default 250 ms.
     public var probeInterval: Duration = .milliseconds(250)
     /// With a command and no file watching, the app restarts itself: check it is still up this often.

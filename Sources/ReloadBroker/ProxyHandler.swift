@@ -76,7 +76,10 @@ final class ProxyState {
     var logger: Logger { core.logger }
     let timeout: UInt64
 
-    private var idle: [TCPConnection] = []
+    /// Idle pooled connections, oldest first, with the loop time each was released at.
+    private var idle: [(connection: TCPConnection, since: UInt64)] = []
+    /// Closes idle connections older than the configuration's idle timeout; runs while any are idle.
+    private var idleTimer: LoopTimer?
     private(set) var isStopping = false
 
     // Health of the app.
@@ -116,7 +119,7 @@ final class ProxyState {
 
     /// An idle pooled connection, or a new one.
     func connect(fresh: Bool, _ completion: @escaping (Result<(TCPConnection, pooled: Bool), UVError>) -> Void) {
-        while !fresh, let connection = idle.popLast() {
+        while !fresh, let (connection, _) = idle.popLast() {
             if connection.isClosing { continue }
             completion(.success((connection, true)))
             return
@@ -135,12 +138,36 @@ final class ProxyState {
         }
         connection.delegate = IdleUpstream(proxy: self)
         connection.startReading()
-        idle.append(connection)
+        idle.append((connection, loop.now))
+        scheduleIdleSweep()
     }
 
     func dropIdle(_ connection: TCPConnection) {
-        idle.removeAll { $0 === connection }
+        idle.removeAll { $0.connection === connection }
         connection.close()
+    }
+
+    private func closeIdle() {
+        for entry in idle { entry.connection.close() }
+        idle = []
+        idleTimer?.stop()
+    }
+
+    /// Arms the timer for the oldest idle connection's expiry.
+    private func scheduleIdleSweep() {
+        guard let oldest = idle.first, !isStopping else { return }
+        let timeout = max(configuration.idleConnectionTimeout.milliseconds, 1)
+        let timer = idleTimer ?? LoopTimer(loop: loop)
+        idleTimer = timer
+        let due = oldest.since + timeout
+        timer.start(after: due > loop.now ? due - loop.now : 0) { [unowned self] in
+            let now = loop.now
+            while let first = idle.first, first.since + timeout <= now {
+                idle.removeFirst()
+                first.connection.close()
+            }
+            scheduleIdleSweep()
+        }
     }
 
     // MARK: Health
@@ -271,8 +298,7 @@ final class ProxyState {
         stopProbing()
         probe?.cancel()
         probe = nil
-        for connection in idle { connection.close() }
-        idle = []
+        closeIdle()
         app.restart()
         return true
     }
@@ -280,8 +306,9 @@ final class ProxyState {
     func stop() {
         guard !isStopping else { return }
         isStopping = true
-        for connection in idle { connection.close() }
-        idle = []
+        closeIdle()
+        idleTimer?.close()
+        idleTimer = nil
         probeTimer?.close()
         probeTimer = nil
         livenessTimer?.close()

@@ -37,6 +37,17 @@ final class PythonApp: @unchecked Sendable {
         }
     }
 
+    /// Waits (on the app's output, no polling) until `condition` holds for everything it printed.
+    func waitForOutput(timeout: TimeInterval = 15, _ condition: (String) -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        changed.lock()
+        defer { changed.unlock() }
+        while !condition(text.withLock { $0 }) {
+            guard changed.wait(until: deadline) else { return condition(text.withLock { $0 }) }
+        }
+        return true
+    }
+
     func stop() {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGKILL)

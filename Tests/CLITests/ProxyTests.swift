@@ -103,6 +103,21 @@ struct ProxyTests {
         #expect(page.text.contains(#""accept-encoding": "identity""#))
     }
 
+    @Test func idleConnectionsToTheAppAreClosedAfterAWhile() throws {
+        let session = try Session()
+        func count(_ text: String, _ line: String) -> Int { text.components(separatedBy: line).count - 1 }
+        #expect(try httpRequest(port: session.port, path: "/json").status == 200)
+        // The exchange's connection stays pooled for the next request, then the proxy closes it
+        // (after ProxyConfiguration.idleConnectionTimeout, 4 s); the app has no timeout of its own.
+        #expect(session.app.waitForOutput { count($0, "app: connection opened") >= 1 })
+        #expect(
+            session.app.waitForOutput { text in
+                count(text, "app: connection closed") >= count(text, "app: connection opened")
+            })
+        // And the next request opens a new one and works.
+        #expect(try httpRequest(port: session.port, path: "/json").status == 200)
+    }
+
     @Test func keepAliveToTheBrowser() throws {
         let session = try Session()
         let socket = try TestSocket(port: session.port)

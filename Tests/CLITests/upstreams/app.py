@@ -46,6 +46,15 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format, *args):
         pass
 
+    # Connection lifecycle on stdout, for tests of the proxy's connection pool.
+    def setup(self):
+        super().setup()
+        print("app: connection opened", flush=True)
+
+    def finish(self):
+        super().finish()
+        print("app: connection closed", flush=True)
+
     def send(self, status, content_type, body, extra=()):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
