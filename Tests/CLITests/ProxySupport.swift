@@ -60,6 +60,10 @@ final class PythonApp: @unchecked Sendable {
     }
 }
 
+/// Set by scripts/sanitizers.sh ("address" or "thread"): memory figures of instrumented processes
+/// are not comparable then.
+let sanitizerInUse = ProcessInfo.processInfo.environment["RELOAD_BROKER_SANITIZER"]
+
 /// A page request as a browser makes it.
 let pageHeaders = [("Accept", "text/html,application/xhtml+xml"), ("Sec-Fetch-Dest", "document")]
 

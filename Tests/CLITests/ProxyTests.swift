@@ -224,7 +224,10 @@ struct ProxyTests {
         let after = memory(of: pid)
         #expect(total == size)
         let growth = max(after.peak, during.peak) - before.rss
-        #expect(growth < 64 * 1024, "the broker grew by \(growth) KiB while streaming 200 MiB")
+        // Under ASan the allocator's quarantine keeps freed buffers (up to 256 MiB): RSS says nothing there.
+        if sanitizerInUse == nil {
+            #expect(growth < 64 * 1024, "the broker grew by \(growth) KiB while streaming 200 MiB")
+        }
     }
 
     @Test func aLargeUploadToASlowAppStreamsInBoundedMemory() throws {
@@ -241,7 +244,10 @@ struct ProxyTests {
         #expect(response.text.contains(#""length": \#(size)"#))
         let after = memory(of: pid)
         let growth = after.peak - before.rss
-        #expect(growth < 64 * 1024, "the broker grew by \(growth) KiB while forwarding a 200 MiB upload")
+        // Under ASan the allocator's quarantine keeps freed buffers (up to 256 MiB): RSS says nothing there.
+        if sanitizerInUse == nil {
+            #expect(growth < 64 * 1024, "the broker grew by \(growth) KiB while forwarding a 200 MiB upload")
+        }
     }
 
     @Test func expectContinueIsRelayed() throws {
