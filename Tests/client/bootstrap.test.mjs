@@ -197,6 +197,32 @@ test('in a SharedWorkerGlobalScope it becomes the hub', () => {
   assert.deepEqual(plain(port.got), [{ hub: 1 }, { text: JSON.stringify(hello('a', 1)) }]);
 });
 
+test('a reload cancelled by "Stay on page" re-arms the page after 3 s; one that goes ahead does not', () => {
+  let p = makePage();
+  p.sock().open(); p.sock().recv(hello('a', 12));
+  p.sock().recv({ type: 'reload', epoch: 13 }); mock.timers.tick(30);
+  assert.equal(p.rec.reloads, 1); // location.reload() was cancelled: no pagehide follows
+  mock.timers.tick(3000);
+  assert.equal(p.rec.reloads, 1);
+  p.sock().recv({ type: 'reload', epoch: 14 }); mock.timers.tick(30);
+  assert.equal(p.rec.reloads, 2);
+
+  // Through the hub (its port still delivers after pagehide, unlike the stopped direct socket).
+  const made = [];
+  p = makePage({ SharedWorker: sharedWorkerClass(made) });
+  const port = made[0].w.port, relay = (m) => port.onmessage({ data: { text: JSON.stringify(m) } });
+  port.onmessage({ data: { hub: 1 } });
+  relay(hello('a', 12)); relay({ type: 'reload', epoch: 13 }); mock.timers.tick(30);
+  p.rec.winEvents.pagehide(); // the reload is under way
+  mock.timers.tick(10_000);
+  relay({ type: 'reload', epoch: 14 }); mock.timers.tick(30);
+  assert.equal(p.rec.reloads, 1);
+  p.rec.winEvents.pageshow({ persisted: true }); // back from bfcache after all: the hello decides
+  relay(hello('a', 14)); mock.timers.tick(30);
+  assert.equal(p.rec.reloads, 2);
+  assert.deepEqual(plain(port.sent).map((m) => m.t), ['visible', 'bye', 'hi']);
+});
+
 // Budget: 13 KB unminified (about 4.5 KB gzipped). Raise it only on purpose.
 test('size budget: client.js stays under 13 KB', () => {
   const size = Buffer.byteLength(code);

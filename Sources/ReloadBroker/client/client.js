@@ -4,7 +4,7 @@
 'use strict';
 const me = g.document && g.document.currentScript; // only valid synchronously
 const KEY = 'reload-broker:scroll', PING = 5000, PONG = 4500, SILENT = 12000,
-  PROBE = 3000, DRIFT = 3000, STABLE = 2000, IMG = /\.(png|jpe?g|gif|svg|webp|avif)$/i;
+  PROBE = 3000, DRIFT = 3000, STABLE = 2000, STAY = 3000, IMG = /\.(png|jpe?g|gif|svg|webp|avif)$/i;
 
 // Retry n (0-based): 100 ms doubling to 4 s, then ±20% jitter.
 function backoffDelay(n, rnd = Math.random) {
@@ -68,14 +68,17 @@ function createSettler(fire, quiet = 30, cap = 150) {
   const go = () => { clearTimeout(q); clearTimeout(c); if (!done) done = true, fire(); };
   return {
     push() { if (done) return; clearTimeout(q); q = setTimeout(go, quiet); c = c || setTimeout(go, cap); },
+    reset() { clearTimeout(q); clearTimeout(c); q = c = 0; done = false; },
     get busy() { return !!c; },
   };
 }
 
 // A tab's decisions. page: {instance, epoch, loop}; act: {reload(why), css(path) -> bool, log(s)}
+// Still here STAY ms after a reload without pagehide: it was cancelled ("Stay on page"), so listen
+// again (if the server was only slow, another reload is harmless).
 function createTab(page, act) {
-  let up = false;
-  const settle = createSettler(() => act.reload(page.why));
+  let up = false, stay = 0;
+  const settle = createSettler(() => { act.reload(page.why); stay = setTimeout(settle.reset, STAY); });
   const stale = m => typeof m.epoch === 'number' && typeof page.epoch === 'number' && m.epoch <= page.epoch;
   return {
     message(text) {
@@ -97,6 +100,8 @@ function createTab(page, act) {
       }
     },
     down() { if (up) up = false, act.log('lost connection, retrying'); },
+    hide() { clearTimeout(stay); }, // pagehide
+    show() { settle.reset(); }, // back from bfcache: the next hello decides
   };
 }
 
@@ -278,8 +283,8 @@ function startPage(w, el) {
   } catch { port = null; direct(); }
   doc.addEventListener('visibilitychange', vis);
   on('online', () => tell('wake'));
-  on('pagehide', () => tell('bye'));
-  on('pageshow', e => { if (e.persisted) tell('hi'); });
+  on('pagehide', () => { tab.hide(); tell('bye'); });
+  on('pageshow', e => { if (e.persisted) tab.show(), tell('hi'); });
 }
 
 const api = {
