@@ -9,7 +9,7 @@ enum ClientScript {
         'use strict';
         const me = g.document && g.document.currentScript; // only valid synchronously
         const KEY = 'reload-broker:scroll', PING = 5000, PONG = 4500, SILENT = 12000,
-          PROBE = 3000, DRIFT = 3000, STABLE = 2000, STAY = 3000, IMG = /\.(png|jpe?g|gif|svg|webp|avif)$/i;
+          PROBE = 3000, DRIFT = 3000, STABLE = 2000, STAY = 3000, SWEEP = 30000, IMG = /\.(png|jpe?g|gif|svg|webp|avif)$/i;
 
         // Retry n (0-based): 100 ms doubling to 4 s, then ±20% jitter.
         function backoffDelay(n, rnd = Math.random) {
@@ -154,11 +154,18 @@ enum ClientScript {
         }
 
         // SharedWorker hub: one connection, relays every server message to every tab port.
+        // Ports of tabs gone without 'bye' (crashed) go on 'close' (specced; in Chromium only behind a flag) or
+        // at the sweep: every SWEEP ms it pings (tabs answer 'pong' and their visibility) and drops ports
+        // silent since the last sweep. A dropped port that speaks again (it was only frozen) is added back.
         function createHub(makeConn) {
           const ports = new Map();
-          let hello = null;
+          let hello = null, sweeping = 0;
           const post = (p, m) => { try { p.postMessage(m); } catch { ports.delete(p); } }; // prune dead ports
           const all = m => ports.forEach((v, p) => post(p, m));
+          const sweep = () => sweeping = ports.size && setTimeout(() => {
+            ports.forEach((v, p) => { v.seen ? v.seen = false : ports.delete(p); });
+            all({ ping: 1 }); sweep();
+          }, SWEEP);
           const conn = makeConn({
             message(text) {
               const m = parseMessage(text);
@@ -169,19 +176,23 @@ enum ClientScript {
             down() { hello = null; all({ down: 1 }); },
             hidden: () => ![...ports.values()].some(v => v.visible),
           });
-          const add = p => { ports.set(p, { visible: true }); if (hello) post(p, { text: JSON.stringify(hello) }); };
+          const add = p => {
+            ports.set(p, { visible: true, seen: true }); sweeping || sweep();
+            if (hello) post(p, { text: JSON.stringify(hello) });
+          };
           return {
             ports,
             connect(p) {
               p.onmessage = e => {
-                const t = e.data && e.data.t;
+                const d = e.data || {}, t = d.t;
                 if (t === 'bye') return void ports.delete(p);
-                if (t === 'hi') add(p);
+                if (t === 'hi' || !ports.has(p)) add(p);
                 const v = ports.get(p);
-                if (!v) return;
-                if (t === 'hidden' || t === 'visible') v.visible = t === 'visible';
+                v.seen = true;
+                if (t === 'hidden' || t === 'visible' || t === 'pong') v.visible = t === 'visible' || t === 'pong' && !d.hidden;
                 if (t === 'visible' || t === 'wake' || t === 'hi') conn.wake();
               };
+              p.onclose = () => ports.delete(p);
               post(p, { hub: 1 });
               add(p);
               conn.wake();
@@ -282,6 +293,7 @@ enum ClientScript {
             p.onmessage = ({ data: d }) => {
               if (port !== p || !d) return;
               if (d.hub) clearTimeout(t);
+              if (d.ping) p.postMessage({ t: 'pong', hidden: doc.visibilityState === 'hidden' });
               d.down ? tab.down() : typeof d.text === 'string' && tab.message(d.text);
             };
             vis();
