@@ -245,11 +245,18 @@ function scrollToRestore(raw, url, now) {
   return null;
 }
 
+// No sessionStorage (blocked in a third-party iframe): KEY in a plain-object or null history.state.
+const plainObj = s => ({}).toString.call(s) === '[object Object]';
+
 function startPage(w, el) {
-  const doc = w.document, loc = w.location, on = (t, f, o) => w.addEventListener(t, f, o),
-    log = s => w.console.info('[reload-broker] ' + s);
+  const doc = w.document, loc = w.location, H = w.history, on = (t, f, o) => w.addEventListener(t, f, o),
+    log = s => w.console.info('[reload-broker] ' + s), now = Date.now();
   let prev = null, store = null;
-  try { store = w.sessionStorage; prev = scrollToRestore(store.getItem(KEY), loc.href, Date.now()); store.removeItem(KEY); } catch {}
+  try { store = w.sessionStorage; prev = scrollToRestore(store.getItem(KEY), loc.href, now); store.removeItem(KEY); } catch {}
+  try {
+    const s = H.state, raw = plainObj(s) && s[KEY];
+    if (raw) delete s[KEY], prev = prev || scrollToRestore(raw, loc.href, now), H.replaceState(Object.keys(s).length ? s : null, '');
+  } catch {}
   if (prev) {
     const go = () => w.scrollTo(+prev.x || 0, +prev.y || 0);
     doc.readyState === 'complete' ? go() : on('load', go, { once: true });
@@ -262,7 +269,8 @@ function startPage(w, el) {
     css: p => refreshAsset(doc, p),
     reload(why) {
       log('reloading');
-      try { store.setItem(KEY, JSON.stringify({ url: loc.href, x: w.scrollX, y: w.scrollY, time: Date.now(), why })); } catch {}
+      const e = JSON.stringify({ url: loc.href, x: w.scrollX, y: w.scrollY, time: Date.now(), why });
+      try { store.setItem(KEY, e); } catch { try { const s = H.state; (s == null || plainObj(s)) && H.replaceState({ ...s, [KEY]: e }, ''); } catch {} }
       loc.reload();
     },
   });
