@@ -9,7 +9,7 @@ enum ClientScript {
         'use strict';
         const me = g.document && g.document.currentScript; // only valid synchronously
         const KEY = 'reload-broker:scroll', PING = 5000, PONG = 4500, SILENT = 12000,
-          PROBE = 3000, DRIFT = 3000, STABLE = 2000, IMG = /\.(png|jpe?g|gif|svg|webp|avif)$/i;
+          PROBE = 3000, DRIFT = 3000, STABLE = 2000, STAY = 3000, SWEEP = 30000, IMG = /\.(png|jpe?g|gif|svg|webp|avif)$/i;
 
         // Retry n (0-based): 100 ms doubling to 4 s, then ±20% jitter.
         function backoffDelay(n, rnd = Math.random) {
@@ -73,14 +73,17 @@ enum ClientScript {
           const go = () => { clearTimeout(q); clearTimeout(c); if (!done) done = true, fire(); };
           return {
             push() { if (done) return; clearTimeout(q); q = setTimeout(go, quiet); c = c || setTimeout(go, cap); },
+            reset() { clearTimeout(q); clearTimeout(c); q = c = 0; done = false; },
             get busy() { return !!c; },
           };
         }
 
         // A tab's decisions. page: {instance, epoch, loop}; act: {reload(why), css(path) -> bool, log(s)}
+        // Still here STAY ms after a reload without pagehide: it was cancelled ("Stay on page"), so listen
+        // again (if the server was only slow, another reload is harmless).
         function createTab(page, act) {
-          let up = false;
-          const settle = createSettler(() => act.reload(page.why));
+          let up = false, stay = 0;
+          const settle = createSettler(() => { act.reload(page.why); stay = setTimeout(settle.reset, STAY); });
           const stale = m => typeof m.epoch === 'number' && typeof page.epoch === 'number' && m.epoch <= page.epoch;
           return {
             message(text) {
@@ -102,6 +105,8 @@ enum ClientScript {
               }
             },
             down() { if (up) up = false, act.log('lost connection, retrying'); },
+            hide() { clearTimeout(stay); }, // pagehide
+            show() { settle.reset(); }, // back from bfcache: the next hello decides
           };
         }
 
@@ -149,11 +154,18 @@ enum ClientScript {
         }
 
         // SharedWorker hub: one connection, relays every server message to every tab port.
+        // Ports of tabs gone without 'bye' (crashed) go on 'close' (specced; in Chromium only behind a flag) or
+        // at the sweep: every SWEEP ms it pings (tabs answer 'pong' and their visibility) and drops ports
+        // silent since the last sweep. A dropped port that speaks again (it was only frozen) is added back.
         function createHub(makeConn) {
           const ports = new Map();
-          let hello = null;
+          let hello = null, sweeping = 0;
           const post = (p, m) => { try { p.postMessage(m); } catch { ports.delete(p); } }; // prune dead ports
           const all = m => ports.forEach((v, p) => post(p, m));
+          const sweep = () => sweeping = ports.size && setTimeout(() => {
+            ports.forEach((v, p) => { v.seen ? v.seen = false : ports.delete(p); });
+            all({ ping: 1 }); sweep();
+          }, SWEEP);
           const conn = makeConn({
             message(text) {
               const m = parseMessage(text);
@@ -164,19 +176,23 @@ enum ClientScript {
             down() { hello = null; all({ down: 1 }); },
             hidden: () => ![...ports.values()].some(v => v.visible),
           });
-          const add = p => { ports.set(p, { visible: true }); if (hello) post(p, { text: JSON.stringify(hello) }); };
+          const add = p => {
+            ports.set(p, { visible: true, seen: true }); sweeping || sweep();
+            if (hello) post(p, { text: JSON.stringify(hello) });
+          };
           return {
             ports,
             connect(p) {
               p.onmessage = e => {
-                const t = e.data && e.data.t;
+                const d = e.data || {}, t = d.t;
                 if (t === 'bye') return void ports.delete(p);
-                if (t === 'hi') add(p);
+                if (t === 'hi' || !ports.has(p)) add(p);
                 const v = ports.get(p);
-                if (!v) return;
-                if (t === 'hidden' || t === 'visible') v.visible = t === 'visible';
+                v.seen = true;
+                if (t === 'hidden' || t === 'visible' || t === 'pong') v.visible = t === 'visible' || t === 'pong' && !d.hidden;
                 if (t === 'visible' || t === 'wake' || t === 'hi') conn.wake();
               };
+              p.onclose = () => ports.delete(p);
               post(p, { hub: 1 });
               add(p);
               conn.wake();
@@ -234,11 +250,18 @@ enum ClientScript {
           return null;
         }
 
+        // No sessionStorage (blocked in a third-party iframe): KEY in a plain-object or null history.state.
+        const plainObj = s => ({}).toString.call(s) === '[object Object]';
+
         function startPage(w, el) {
-          const doc = w.document, loc = w.location, on = (t, f, o) => w.addEventListener(t, f, o),
-            log = s => w.console.info('[reload-broker] ' + s);
+          const doc = w.document, loc = w.location, H = w.history, on = (t, f, o) => w.addEventListener(t, f, o),
+            log = s => w.console.info('[reload-broker] ' + s), now = Date.now();
           let prev = null, store = null;
-          try { store = w.sessionStorage; prev = scrollToRestore(store.getItem(KEY), loc.href, Date.now()); store.removeItem(KEY); } catch {}
+          try { store = w.sessionStorage; prev = scrollToRestore(store.getItem(KEY), loc.href, now); store.removeItem(KEY); } catch {}
+          try {
+            const s = H.state, raw = plainObj(s) && s[KEY];
+            if (raw) delete s[KEY], prev = prev || scrollToRestore(raw, loc.href, now), H.replaceState(Object.keys(s).length ? s : null, '');
+          } catch {}
           if (prev) {
             const go = () => w.scrollTo(+prev.x || 0, +prev.y || 0);
             doc.readyState === 'complete' ? go() : on('load', go, { once: true });
@@ -251,7 +274,8 @@ enum ClientScript {
             css: p => refreshAsset(doc, p),
             reload(why) {
               log('reloading');
-              try { store.setItem(KEY, JSON.stringify({ url: loc.href, x: w.scrollX, y: w.scrollY, time: Date.now(), why })); } catch {}
+              const e = JSON.stringify({ url: loc.href, x: w.scrollX, y: w.scrollY, time: Date.now(), why });
+              try { store.setItem(KEY, e); } catch { try { const s = H.state; (s == null || plainObj(s)) && H.replaceState({ ...s, [KEY]: e }, ''); } catch {} }
               loc.reload();
             },
           });
@@ -277,14 +301,15 @@ enum ClientScript {
             p.onmessage = ({ data: d }) => {
               if (port !== p || !d) return;
               if (d.hub) clearTimeout(t);
+              if (d.ping) p.postMessage({ t: 'pong', hidden: doc.visibilityState === 'hidden' });
               d.down ? tab.down() : typeof d.text === 'string' && tab.message(d.text);
             };
             vis();
           } catch { port = null; direct(); }
           doc.addEventListener('visibilitychange', vis);
           on('online', () => tell('wake'));
-          on('pagehide', () => tell('bye'));
-          on('pageshow', e => { if (e.persisted) tell('hi'); });
+          on('pagehide', () => { tab.hide(); tell('bye'); });
+          on('pageshow', e => { if (e.persisted) tab.show(), tell('hi'); });
         }
 
         const api = {

@@ -18,12 +18,19 @@ function fakeStorage(init = {}) {
   return { m, getItem: (k) => (m.has(k) ? m.get(k) : null), setItem: (k, v) => m.set(k, String(v)), removeItem: (k) => m.delete(k) };
 }
 
-function makePage({ src = 'http://localhost:3000/__reload/client.js', dataset = { instance: 'a', epoch: '12' }, storage = fakeStorage(), SharedWorker } = {}) {
+// Storage that exists but throws on every use (e.g. blocked in a third-party iframe).
+const blockedStorage = () => ({ getItem() { throw new Error('SecurityError'); }, setItem() { throw new Error('SecurityError'); }, removeItem() { throw new Error('SecurityError'); } });
+// history.state survives a reload of the tab; replaceState stores a structured clone, as browsers do.
+function fakeHistory(state = null) {
+  return { state, calls: 0, replaceState(s, title) { assert.equal(title, ''); this.calls++; this.state = structuredClone(s); } };
+}
+
+function makePage({ src = 'http://localhost:3000/__reload/client.js', dataset = { instance: 'a', epoch: '12' }, storage = fakeStorage(), SharedWorker, history = fakeHistory(), noStorage = false } = {}) {
   const rec = { reloads: 0, logs: [], scrolls: [], winEvents: {}, docEvents: {}, workers: [] };
   const ctx = {
     console: { info: (s) => rec.logs.push(s) },
     setTimeout: (...a) => setTimeout(...a), clearTimeout: (t) => clearTimeout(t),
-    Date, Math, URL, WebSocket: FakeSocket, sessionStorage: storage, SharedWorker,
+    Date, Math, URL, WebSocket: FakeSocket, sessionStorage: storage, SharedWorker, history,
     scrollX: 0, scrollY: 640, scrollTo: (x, y) => rec.scrolls.push([x, y]),
     addEventListener: (t, f) => { rec.winEvents[t] = f; },
     location: { href: 'http://localhost:3000/blog/post#intro', origin: 'http://localhost:3000', reload: () => rec.reloads++ },
@@ -33,10 +40,11 @@ function makePage({ src = 'http://localhost:3000/__reload/client.js', dataset = 
     },
   };
   ctx.window = ctx;
+  if (noStorage) Object.defineProperty(ctx, 'sessionStorage', { get() { throw new Error('SecurityError'); } });
   vm.createContext(ctx);
   const run = () => vm.runInContext(code, ctx, { filename: 'client.js' });
   run();
-  return { ctx, rec, run, storage, sock: () => FakeSocket.all.at(-1) };
+  return { ctx, rec, run, storage, history, sock: () => FakeSocket.all.at(-1) };
 }
 const plain = (x) => JSON.parse(JSON.stringify(x)); // objects from the vm realm
 const hello = (instance, epoch) => ({ type: 'hello', protocol: 1, instance, epoch });
@@ -197,8 +205,106 @@ test('in a SharedWorkerGlobalScope it becomes the hub', () => {
   assert.deepEqual(plain(port.got), [{ hub: 1 }, { text: JSON.stringify(hello('a', 1)) }]);
 });
 
-// Budget: 13 KB unminified (about 4.5 KB gzipped). Raise it only on purpose.
-test('size budget: client.js stays under 13 KB', () => {
+test('a reload cancelled by "Stay on page" re-arms the page after 3 s; one that goes ahead does not', () => {
+  let p = makePage();
+  p.sock().open(); p.sock().recv(hello('a', 12));
+  p.sock().recv({ type: 'reload', epoch: 13 }); mock.timers.tick(30);
+  assert.equal(p.rec.reloads, 1); // location.reload() was cancelled: no pagehide follows
+  mock.timers.tick(3000);
+  assert.equal(p.rec.reloads, 1);
+  p.sock().recv({ type: 'reload', epoch: 14 }); mock.timers.tick(30);
+  assert.equal(p.rec.reloads, 2);
+
+  // Through the hub (its port still delivers after pagehide, unlike the stopped direct socket).
+  const made = [];
+  p = makePage({ SharedWorker: sharedWorkerClass(made) });
+  const port = made[0].w.port, relay = (m) => port.onmessage({ data: { text: JSON.stringify(m) } });
+  port.onmessage({ data: { hub: 1 } });
+  relay(hello('a', 12)); relay({ type: 'reload', epoch: 13 }); mock.timers.tick(30);
+  p.rec.winEvents.pagehide(); // the reload is under way
+  mock.timers.tick(10_000);
+  relay({ type: 'reload', epoch: 14 }); mock.timers.tick(30);
+  assert.equal(p.rec.reloads, 1);
+  p.rec.winEvents.pageshow({ persisted: true }); // back from bfcache after all: the hello decides
+  relay(hello('a', 14)); mock.timers.tick(30);
+  assert.equal(p.rec.reloads, 2);
+  assert.deepEqual(plain(port.sent).map((m) => m.t), ['visible', 'bye', 'hi']);
+});
+
+const KEY = 'reload-broker:scroll';
+
+test('no sessionStorage: the reload entry rides on a null history.state and is removed on the next load', () => {
+  for (const opts of [{ noStorage: true }, { storage: blockedStorage() }]) {
+    const history = fakeHistory(null);
+    const p = makePage({ ...opts, history });
+    p.sock().open(); p.sock().recv(hello('b', 0)); mock.timers.tick(30);
+    assert.equal(p.rec.reloads, 1);
+    assert.deepEqual(Object.keys(history.state), [KEY]);
+    const { time, ...rest } = JSON.parse(history.state[KEY]);
+    assert.deepEqual(rest, { url: 'http://localhost:3000/blog/post#intro', x: 0, y: 640, why: 'b#0' });
+
+    mock.timers.tick(1000); // the same tab, reloaded
+    const next = makePage({ ...opts, history });
+    assert.equal(history.state, null); // as the app left it
+    next.rec.winEvents.load();
+    assert.deepEqual(next.rec.scrolls, [[0, 640]]);
+    next.sock().open(); next.sock().recv(hello('b', 0)); mock.timers.tick(500);
+    assert.equal(next.rec.reloads, 0); // loop breaker: the page still says a#12
+    assert.match(next.rec.logs.join('\n'), /page and broker disagree/);
+  }
+});
+
+test('no sessionStorage: a plain-object app state keeps its own keys', () => {
+  const app = { idx: 3, usr: { tab: 'b' } };
+  const history = fakeHistory(structuredClone(app));
+  const p = makePage({ noStorage: true, history });
+  p.sock().open(); p.sock().recv(hello('b', 0)); mock.timers.tick(30);
+  assert.deepEqual(Object.keys(history.state), ['idx', 'usr', KEY]);
+  assert.deepEqual(history.state.usr, app.usr);
+  const next = makePage({ noStorage: true, history });
+  assert.deepEqual(history.state, app);
+  next.sock().open(); next.sock().recv(hello('b', 0)); mock.timers.tick(500);
+  assert.equal(next.rec.reloads, 0);
+  assert.equal(history.calls, 2);
+});
+
+test('history.state is left alone when it is not a plain object, or when sessionStorage works', () => {
+  for (const state of ['step-2', 7, false, [1, 2], new Map([[KEY, 'x']])]) {
+    const history = fakeHistory(state);
+    const p = makePage({ noStorage: true, history });
+    p.sock().open(); p.sock().recv(hello('b', 0)); mock.timers.tick(30);
+    assert.equal(p.rec.reloads, 1); // no guard then, but the reload still happens
+    assert.equal(history.calls, 0);
+    assert.equal(history.state, state);
+  }
+  const history = fakeHistory({ app: 1 });
+  const p = makePage({ history });
+  p.sock().open(); p.sock().recv(hello('b', 0)); mock.timers.tick(30);
+  assert.equal(p.rec.reloads, 1);
+  assert.equal(history.calls, 0);
+  assert.ok(p.storage.getItem(KEY));
+  // replaceState failing (e.g. rate-limited) does not stop the reload
+  const broken = { state: null, replaceState() { throw new Error('SecurityError'); } };
+  const q = makePage({ noStorage: true, history: broken });
+  q.sock().open(); q.sock().recv(hello('b', 0)); mock.timers.tick(30);
+  assert.equal(q.rec.reloads, 1);
+  makePage({ noStorage: true, history: { get state() { throw new Error('nope'); } } }); // loads fine
+});
+
+test('through the hub, the page answers pings with its visibility', () => {
+  const made = [];
+  const p = makePage({ SharedWorker: sharedWorkerClass(made) });
+  const port = made[0].w.port;
+  port.onmessage({ data: { hub: 1 } });
+  port.onmessage({ data: { ping: 1 } });
+  p.ctx.document.visibilityState = 'hidden';
+  port.onmessage({ data: { ping: 1 } });
+  assert.deepEqual(plain(port.sent), [{ t: 'visible' }, { t: 'pong', hidden: false }, { t: 'pong', hidden: true }]);
+});
+
+// Budget: 14 KB unminified (about 5 KB gzipped). Raise it only on purpose.
+// (13 -> 14 KB: re-arming after a cancelled reload, the history.state fallback, the hub's sweep.)
+test('size budget: client.js stays under 14 KB', () => {
   const size = Buffer.byteLength(code);
-  assert.ok(size <= 13 * 1024, `client.js is ${size} bytes`);
+  assert.ok(size <= 14 * 1024, `client.js is ${size} bytes`);
 });

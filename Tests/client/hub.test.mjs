@@ -10,11 +10,17 @@ beforeEach(() => {
 });
 afterEach(() => { mock.timers.reset(); mock.restoreAll(); });
 
-// A MessagePort stand-in: what the hub posts is recorded; the tab side talks through say().
+// A MessagePort stand-in: what the hub posts is recorded; the tab side talks through say() and
+// answers pings as a live tab does, unless `silent` (crashed or frozen).
 class FakePort {
   constructor() { this.got = []; }
-  postMessage(m) { if (this.dead) throw new Error('gone'); this.got.push(structuredClone(m)); }
-  say(t) { this.onmessage({ data: { t } }); }
+  postMessage(m) {
+    if (this.dead) throw new Error('gone');
+    this.got.push(structuredClone(m));
+    if (m.ping && !this.silent) this.say('pong', { hidden: !!this.hidden });
+  }
+  say(t, more) { if (t === 'hidden' || t === 'visible') this.hidden = t === 'hidden'; this.onmessage({ data: { t, ...more } }); }
+  gone() { this.dead = true; this.onclose(); } // the tab's side went away: MessagePort 'close' event
   get texts() { return this.got.filter((m) => m.text).map((m) => JSON.parse(m.text)); }
 }
 
@@ -49,7 +55,7 @@ test('a late port gets the hello with the latest epoch seen', () => {
   assert.deepEqual(b.texts, [hello('i', 13)]);
 });
 
-test('bye and failing ports are pruned; hi re-adds (back from bfcache)', () => {
+test('bye and failing ports are pruned; hi or any later message re-adds', () => {
   const { hub, sock } = makeHub();
   const a = new FakePort(), b = new FakePort(), c = new FakePort();
   [a, b, c].forEach((p) => hub.connect(p));
@@ -60,11 +66,26 @@ test('bye and failing ports are pruned; hi re-adds (back from bfcache)', () => {
   assert.equal(hub.ports.size, 1);
   assert.ok(hub.ports.has(b));
   assert.deepEqual(a.texts.map((m) => m.type), ['hello']);
-  a.say('visible'); // unknown port: ignored, not re-added
-  assert.equal(hub.ports.size, 1);
-  a.say('hi');
+  a.say('hi'); // back from bfcache
   assert.equal(hub.ports.size, 2);
   assert.deepEqual(a.texts.at(-1), hello('i', 2));
+  a.say('bye');
+  // An unknown port that speaks (not 'bye') is added back with the hello: the liveness sweep
+  // may have dropped a tab that was only frozen, and ignoring it would leave it deaf for good.
+  a.say('visible');
+  assert.equal(hub.ports.size, 2);
+  assert.deepEqual(a.texts.at(-1), hello('i', 2));
+  a.say('bye'); a.say('bye');
+  assert.equal(hub.ports.size, 1);
+});
+
+test("a port whose tab went away ('close') is dropped at once", () => {
+  const { hub, sock } = makeHub();
+  const a = new FakePort(), b = new FakePort();
+  hub.connect(a); hub.connect(b);
+  sock().open(); sock().recv(hello('i', 1));
+  b.gone();
+  assert.deepEqual([...hub.ports.keys()], [a]);
 });
 
 test('an outage is relayed once and forgets the cached hello', () => {
@@ -118,4 +139,57 @@ test('each tab decides from its own page state', () => {
   tabOn('other', { instance: 'z', epoch: 13 }); // rendered by a previous broker
   mock.timers.tick(500);
   assert.deepEqual(reloads.sort(), ['old', 'other']);
+});
+
+test('sweep: pings every 30 s while there are ports; a port silent since the last sweep is dropped', () => {
+  const { hub, sock } = makeHub();
+  const a = new FakePort(), b = new FakePort();
+  hub.connect(a); hub.connect(b);
+  sock().open(); sock().recv(hello('i', 1));
+  const pings = (p) => p.got.filter((m) => m.ping).length;
+  mock.timers.tick(29_999);
+  assert.equal(pings(a), 0);
+  b.silent = true; // b crashed without 'bye' (and without 'close')
+  mock.timers.tick(1); // first sweep: both spoke at connect, both kept and pinged; a answers
+  assert.deepEqual([pings(a), pings(b)], [1, 1]);
+  mock.timers.tick(30_000);
+  assert.deepEqual([...hub.ports.keys()], [a]);
+  assert.deepEqual([pings(a), pings(b)], [2, 1]);
+  for (let i = 0; i < 10; i++) mock.timers.tick(30_000);
+  assert.deepEqual([...hub.ports.keys()], [a]);
+  assert.equal(pings(a), 12);
+  a.say('bye');
+  for (let i = 0; i < 25; i++) mock.timers.tick(10_000); // no ports: the sweeps stop
+  const c = new FakePort(); hub.connect(c); // a new port starts them again, 30 s from now
+  mock.timers.tick(29_999);
+  assert.equal(pings(c), 0);
+  mock.timers.tick(1);
+  assert.equal(pings(c), 1);
+});
+
+test('a crashed visible tab no longer keeps the hub from pausing; a dropped port that speaks again is back', () => {
+  const { hub, sock } = makeHub();
+  const a = new FakePort(), dead = new FakePort(), frozen = new FakePort();
+  [a, dead, frozen].forEach((p) => hub.connect(p));
+  sock().open(); sock().recv(hello('i', 1));
+  a.say('hidden'); frozen.say('hidden');
+  dead.silent = frozen.silent = true; // dead crashed while shown ('visible' for ever); frozen is frozen
+  mock.timers.tick(30_000); mock.timers.tick(30_000); // silent since the first sweep: dropped at the second
+  assert.deepEqual([...hub.ports.keys()], [a]);
+  sock().drop(1001); // every remaining tab hidden: retries pause
+  for (let i = 0; i < 100; i++) mock.timers.tick(100);
+  assert.equal(FakeSocket.all.length, 1);
+  a.say('visible');
+  assert.equal(FakeSocket.all.length, 2);
+  sock().open(); sock().recv(hello('i', 2));
+  a.say('hidden');
+  frozen.silent = false; frozen.say('pong', { hidden: true }); // thawed: answers a queued ping
+  assert.equal(hub.ports.has(frozen), true);
+  assert.deepEqual(frozen.texts.at(-1), hello('i', 2)); // the hello it missed
+  assert.equal(hub.ports.get(frozen).visible, false); // from its pong
+  sock().drop(1001); // still all hidden: the hub stays paused
+  for (let i = 0; i < 100; i++) mock.timers.tick(100);
+  assert.equal(FakeSocket.all.length, 2);
+  frozen.say('pong'); // a pong also refreshes visibility
+  assert.equal(hub.ports.get(frozen).visible, true);
 });

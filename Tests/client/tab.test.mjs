@@ -126,3 +126,52 @@ test('down is logged once per outage', () => {
   t.tab.down(); t.tab.down(); t.tab.down();
   assert.deepEqual(t.rec.logs, ['connected', 'lost connection, retrying']);
 });
+
+test('settler: reset makes it idle again (not busy, fires anew)', () => {
+  let n = 0;
+  const s = createSettler(() => n++, 30, 150);
+  s.push(); mock.timers.tick(30); assert.equal(n, 1);
+  assert.equal(s.busy, true);
+  s.reset();
+  assert.equal(s.busy, false);
+  mock.timers.tick(1000); assert.equal(n, 1); // reset alone fires nothing
+  s.push(); mock.timers.tick(30); assert.equal(n, 2);
+});
+
+// "Stay on page" in a beforeunload dialog cancels location.reload() and no event says so.
+test('a reload still not under way after 3 s (cancelled) re-arms the tab', () => {
+  const t = makeTab({ instance: 'a', epoch: 12 }, ['/s.css']);
+  t.send({ type: 'hello', protocol: 1, instance: 'a', epoch: 12 });
+  t.send({ type: 'reload', epoch: 13 }); mock.timers.tick(30); // t = 30: reload asked
+  assert.equal(t.rec.reloads.length, 1);
+  mock.timers.tick(2999); // t = 3029: still waiting for the navigation
+  t.send({ type: 'reload', epoch: 14 }); mock.timers.tick(0);
+  assert.equal(t.rec.reloads.length, 1);
+  mock.timers.tick(10_000); // re-armed at t = 3030; that alone does not reload
+  assert.equal(t.rec.reloads.length, 1);
+  t.send({ type: 'hello', protocol: 1, instance: 'a', epoch: 12 }); // reconnect: nothing new
+  t.send({ type: 'css', epoch: 15, path: '/s.css' }); // swapped in place again
+  assert.deepEqual(t.rec.css, ['/s.css']);
+  assert.equal(t.page.epoch, 15);
+  mock.timers.tick(500);
+  assert.equal(t.rec.reloads.length, 1);
+  t.send({ type: 'reload', epoch: 16 }); mock.timers.tick(30);
+  assert.equal(t.rec.reloads.length, 2);
+  mock.timers.tick(3000); // and re-arms again after that one
+  t.send({ type: 'hello', protocol: 1, instance: 'b', epoch: 0 }); mock.timers.tick(30);
+  assert.deepEqual(t.rec.reloads, [undefined, undefined, 'b#0']);
+});
+
+test('a reload that goes ahead (pagehide) does not re-arm; back from bfcache it does', () => {
+  const t = makeTab({ instance: 'a', epoch: 12 });
+  t.send({ type: 'reload', epoch: 13 }); mock.timers.tick(30);
+  t.tab.hide(); // pagehide
+  mock.timers.tick(60_000);
+  t.send({ type: 'reload', epoch: 14 }); t.send({ type: 'hello', protocol: 1, instance: 'b', epoch: 0 });
+  mock.timers.tick(500);
+  assert.equal(t.rec.reloads.length, 1);
+  t.tab.show(); // pageshow, persisted
+  assert.equal(t.rec.reloads.length, 1);
+  t.send({ type: 'hello', protocol: 1, instance: 'b', epoch: 0 }); mock.timers.tick(30);
+  assert.equal(t.rec.reloads.length, 2);
+});
