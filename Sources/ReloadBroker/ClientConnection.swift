@@ -283,11 +283,16 @@ final class ClientConnection: TCPConnectionDelegate {
     }
 
     /// Called by responders when a response is complete.
+    /// A streamed request's body is still coming in (its response may already be on its way).
+    var requestStillArriving: Bool { inStreamedRequest }
+
     func responseFinished(keepAlive: Bool) {
         awaitingResponse = false
         if !inStreamedRequest { currentResponder = nil }
         guard mode == .http, !tcp.isClosing else { return }
-        if !keepAlive || inputEnded {
+        // Answered before its body ended (the app answered early, a 504, a 502): the rest of the
+        // body is discarded by lingering, never buffered; the connection cannot be reused.
+        if !keepAlive || inputEnded || inStreamedRequest {
             linger()
             return
         }

@@ -46,7 +46,7 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
         requestChunked = request.headers.contains("Transfer-Encoding")
         headBytes = Self.forwardedHead(
             request, clientAddress: responder.clientAddress, upgrade: isUpgrade, navigation: isNavigation,
-            chunked: requestChunked)
+            chunked: requestChunked, upstreamAuthority: proxy.configuration.authority)
         parser.requestMethod = request.method
     }
 
@@ -157,7 +157,7 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
     }
 
     private func drain() {
-        while !done, !tunnelling {
+        while !done, !tunnelling, !(inflater?.isHolding ?? false) {
             let event: HTTPResponseParser.Event
             do throws(HTTPResponseParseError) {
                 guard let next = try parser.nextEvent() else { return }
@@ -185,20 +185,25 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
                 if head.status.code < 200 { continue }  // other interim responses are not relayed
                 responseHead(head)
             case .body(let bytes):
-                if let inflater {
-                    var writable = true
-                    do throws(Inflater.Failure) {
-                        try inflater.inflate(bytes) { piece in writable = responder.write(piece) && writable }
-                    } catch {
-                        proxy.logger.debug("cannot decode a compressed page", metadata: ["error": "\(error)"])
-                        closeBoth()
+                if inflater != nil {
+                    // A small compressed read can decode to a lot: the inflater stops when the
+                    // client is slow and keeps the rest, and the parser's later events wait too.
+                    if !inflateInto(responder, bytes) {
+                        clientSlow = true
+                        upstream?.stopReading()
                         return
                     }
-                    if !writable { upstream?.stopReading() }
                 } else if !responder.write(bytes) {
+                    clientSlow = true
                     upstream?.stopReading()
                 }
             case .end:
+                if let inflater, !inflater.isFinished {
+                    // The compressed stream was cut short: the client must not see a complete page.
+                    proxy.logger.debug("a compressed page ended early", metadata: ["target": "\(request.target)"])
+                    closeBoth()
+                    return
+                }
                 responseEnded()
                 return
             }
@@ -213,10 +218,49 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
             || (head.version == .http1_0 && !head.headers.containsToken("keep-alive", in: "Connection"))
         proxy.upstreamAnswered()
         var head = head
+        // The broker frames the response to the client itself, as HTTP/1.1 (an HTTP/1.0 app's head
+        // must not go out as "HTTP/1.0" with chunked framing), and only a Content-Length that frames
+        // the body the parser reads is relayed: with Transfer-Encoding too, the app's Content-Length
+        // is wrong for what the client gets (RFC 9112 §6.3).
+        head.version = .http1_1
         Self.removeHopByHop(&head.headers, keepUpgrade: false)
+        switch parser.framing {
+        case .length(let length): head.headers.replaceOrAdd("Content-Length", String(length))
+        case .chunked, .untilClose: head.headers.remove("Content-Length")
+        case .none: break  // HEAD, 204, 304: the app's value describes the GET it did not send
+        }
         decodeIfPage(&head)
-        responder.onWritable = { self.upstream?.startReading() }
+        responder.onWritable = { self.resumeResponse() }
         responder.start(head)
+    }
+
+    /// The client can take more: finish decoding what the inflater held back, then read the app again.
+    private func resumeResponse() {
+        guard !done else { return }
+        clientSlow = false
+        if let inflater, inflater.isHolding, !inflateInto(responder, []) {
+            clientSlow = true
+            return
+        }
+        drain()  // events the parser already has (drain stops early while decoding is held back)
+        guard !done, !clientSlow else { return }
+        upstream?.startReading()
+    }
+
+    /// The client's connection had more queued than it should: the app is not read until it drains.
+    private var clientSlow = false
+
+    /// Decodes through the inflater into the client; false when the client is slow (the inflater
+    /// then holds the rest of its input) or the page cannot be decoded (everything is closed).
+    private func inflateInto(_ responder: HTTPResponder, _ bytes: [UInt8]) -> Bool {
+        guard let inflater else { return true }
+        do throws(Inflater.Failure) {
+            return try inflater.inflate(bytes) { piece in responder.write(piece) }
+        } catch {
+            proxy.logger.debug("cannot decode a compressed page", metadata: ["error": "\(error)"])
+            closeBoth()
+            return false
+        }
     }
 
     /// A page compressed with gzip or deflate (although identity was asked for) is decoded so the
@@ -239,8 +283,10 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
 
     private func responseEnded() {
         guard let upstream else { return }
+        // Not reused: after HEAD (dev servers that send a body anyway would answer the next
+        // request with it), or with bytes past the response already read (the same, seen early).
         let reusable = requestEnded && !isUpgrade && parser.framing != .untilClose
-            && !(responseHeadCloses) && !upstreamEnded
+            && !(responseHeadCloses) && !upstreamEnded && request.method != "HEAD" && !parser.isMidResponse
         done = true
         self.upstream = nil
         if reusable {
@@ -309,6 +355,7 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
         tunnelling = true
         proxy.upstreamAnswered()
         var head = head
+        head.version = .http1_1
         Self.removeHopByHop(&head.headers, keepUpgrade: true)
         responder.onWritable = { self.upstream?.startReading() }
         let early = responder.switchProtocols(head, receiver: self)
@@ -402,12 +449,14 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
 
     /// Removes the hop-by-hop fields of RFC 9110 §7.6.1: Connection and every field it names,
     /// Keep-Alive, TE, Trailer, Transfer-Encoding, Upgrade (kept for tunnels), Proxy-*.
+    /// `Connection` cannot remove `Host` or `Content-Length`: the proxy frames the message by them
+    /// (`Connection: content-length` would otherwise send the body as the app's next request).
     static func removeHopByHop(_ headers: inout HTTPHeaders, keepUpgrade: Bool) {
         var named: [String] = []
         for value in headers.values("Connection") {
             for token in value.split(separator: ",") {
                 let name = token.trimmingCharacters(in: " \t").lowercased()
-                if !name.isEmpty { named.append(name) }
+                if !name.isEmpty, name != "host", name != "content-length" { named.append(name) }
             }
         }
         var kept = HTTPHeaders()
@@ -430,7 +479,8 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
 
     /// The head sent to the app.
     static func forwardedHead(
-        _ request: RequestHead, clientAddress: String?, upgrade: Bool, navigation: Bool, chunked: Bool
+        _ request: RequestHead, clientAddress: String?, upgrade: Bool, navigation: Bool, chunked: Bool,
+        upstreamAuthority: String
     ) -> [UInt8] {
         var headers = request.headers
         let host = headers["Host"]
@@ -444,10 +494,20 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
         if let host { headers.replaceOrAdd("X-Forwarded-Host", host) }
         headers.replaceOrAdd("X-Forwarded-Proto", "http")
         if navigation { headers.replaceOrAdd("Accept-Encoding", "identity") }
-        if chunked { headers.add("Transfer-Encoding", "chunked") }
+        // The body is framed as the broker read it: one canonical Content-Length (the parser made
+        // sure every value agreed), or chunked.
+        if let length = request.headers.values("Content-Length").first?.split(separator: ",").first
+            .map({ $0.trimmingCharacters(in: " \t") })
+        {
+            headers.replaceOrAdd("Content-Length", length)
+        }
+        if chunked {
+            headers.remove("Content-Length")
+            headers.add("Transfer-Encoding", "chunked")
+        }
         var text = "\(request.method) \(request.target) HTTP/1.1\r\n"
         for (name, value) in headers { text += "\(name): \(value)\r\n" }
-        if request.version == .http1_0, host == nil { text += "Host: \(request.headers["Host"] ?? "localhost")\r\n" }
+        if host == nil { text += "Host: \(upstreamAuthority)\r\n" }  // an HTTP/1.0 request without one
         text += "\r\n"
         return Array(text.utf8)
     }

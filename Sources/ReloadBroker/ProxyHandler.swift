@@ -43,6 +43,17 @@ public final class ReverseProxy: StreamingRequestHandler, BrokerAttachment, @unc
             responder.respond(BrokerCore.plain(.badGateway, "The proxy is not attached to this broker loop.\n"))
             return nil
         }
+        // The app's own WebSockets (HMR, live data) get the broker's cross-site WebSocket hijacking
+        // defence too: a page of a foreign origin cannot open one through the proxy.
+        if head.headers.contains("Upgrade"), let origin = head.headers["Origin"],
+            !responder.connection.core.policy.allowsOrigin(origin)
+        {
+            state.logger.warning("refused a proxied WebSocket from a foreign Origin", metadata: ["origin": "\(origin)"])
+            responder.connection.fail(
+                status: .forbidden,
+                detail: "Origin \"\(origin)\" is not allowed. Allow it with --allow-origin (allowedOrigins when embedding).")
+            return nil
+        }
         let exchange = ProxyExchange(proxy: state, request: head, responder: responder)
         exchange.start()
         return exchange

@@ -220,7 +220,7 @@ public final class HTTPResponder {
     /// Sets `Connection` for the response; returns whether the connection stays open.
     private func prepare(_ head: inout ResponseHead, streaming: Bool) -> Bool {
         let keepAlive = request.keepAlive && !connection.core.isStopping
-            && !head.headers.containsToken("close", in: "Connection")
+            && !head.headers.containsToken("close", in: "Connection") && !connection.requestStillArriving
         head.headers.remove("Connection")
         head.headers.remove("Keep-Alive")
         if !keepAlive {

@@ -76,7 +76,10 @@ public struct StaticFileHandler: RequestHandler {
         if info.isDirectory {
             guard head.path.hasSuffix("/") else {
                 var response = ResponseHead(status: .movedPermanently)
-                response.headers.add("Location", head.path + "/" + (head.query.map { "?" + $0 } ?? ""))
+                // Leading slashes collapsed: "//example.com" must not become a redirect to another
+                // host (a protocol-relative URL); backslashes count, as browsers read them as "/".
+                let local = "/" + head.path.drop { $0 == "/" || $0 == "\\" }
+                response.headers.add("Location", local + "/" + (head.query.map { "?" + $0 } ?? ""))
                 responder.respond(response, body: [])
                 return
             }

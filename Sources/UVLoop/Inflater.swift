@@ -9,7 +9,8 @@ import CZlib
 /// raw deflate.
 ///
 /// Lives in UVLoop because it is the one module allowed unsafe pointers. Output comes in pieces of
-/// at most `pieceSize` bytes, so a small input that inflates hugely never becomes one huge buffer.
+/// at most `pieceSize` bytes, and the consumer can stop it between pieces, so a small input that
+/// inflates hugely never becomes one huge buffer (a "zip bomb" page costs one piece at a time).
 public final class Inflater {
     /// What went wrong, in zlib's words.
     public struct Failure: Error, CustomStringConvertible {
@@ -37,13 +38,30 @@ public final class Inflater {
     /// True once the compressed stream's end was seen (later input is ignored).
     public var isFinished: Bool { finished }
 
-    /// Decodes `input`, handing each decoded piece to `output`.
-    public func inflate(_ input: [UInt8], _ output: ([UInt8]) -> Void) throws(Failure) {
-        guard !finished, !input.isEmpty else { return }
+    /// True when the last ``inflate(_:_:)`` stopped because `output` asked it to: the rest of the
+    /// input (and zlib's pending output) waits for the next call, which may pass no new bytes.
+    public var isHolding: Bool { holding }
+    private var holding = false
+    private var held: [UInt8] = []
+
+    /// Decodes `input`, handing each decoded piece to `output`, which returns false to stop (a
+    /// slow consumer): then this keeps what is left (``isHolding``) and returns false. Returns
+    /// false too when everything was decoded but the last piece found the consumer slow, so the
+    /// caller stops feeding it; true when the consumer is ready for more.
+    @discardableResult
+    public func inflate(_ input: [UInt8], _ output: ([UInt8]) -> Bool) throws(Failure) -> Bool {
+        guard !finished else { return true }
         var input = input
+        if holding {
+            input = held + input
+            held = []
+            holding = false
+        } else if input.isEmpty {
+            return true
+        }
         if !started {
             header += input
-            guard header.count >= 2 else { return }
+            guard header.count >= 2 else { return true }
             input = header
             header = []
             started = true
@@ -53,6 +71,7 @@ public final class Inflater {
             }
         }
         var failure: Failure?
+        var consumerReady = true
         input.withUnsafeBufferPointer { source in
             stream.pointee.next_in = UnsafeMutablePointer(mutating: source.baseAddress)
             stream.pointee.avail_in = UInt32(source.count)
@@ -64,7 +83,8 @@ public final class Inflater {
                     let status = CZlib.inflate(stream, Z_NO_FLUSH)
                     return (status, target.count - Int(stream.pointee.avail_out))
                 }
-                if produced > 0 { output(Array(piece[..<produced])) }
+                let wantsMore = produced > 0 ? output(Array(piece[..<produced])) : true
+                consumerReady = wantsMore
                 if status == Z_STREAM_END {
                     finished = true
                     break
@@ -74,10 +94,17 @@ public final class Inflater {
                     failure = Failure(description: stream.pointee.msg.map { String(cString: $0) } ?? "inflate error \(status)")
                     break
                 }
+                if !wantsMore, stream.pointee.avail_in > 0 || stream.pointee.avail_out == 0 {
+                    let consumed = source.count - Int(stream.pointee.avail_in)
+                    held = Array(source[consumed...])
+                    holding = true
+                    break
+                }
             } while stream.pointee.avail_in > 0 || stream.pointee.avail_out == 0
             stream.pointee.next_in = nil
         }
         if let failure { throw failure }
+        return consumerReady && !holding
     }
 
     deinit {

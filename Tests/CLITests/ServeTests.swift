@@ -56,6 +56,12 @@ struct ServeTests {
         let redirect = try httpRequest(port: session.port, path: "/sub")
         #expect(redirect.status == 301)
         #expect(redirect.headers["Location"] == "/sub/")
+        // "//sub" names the same folder, but "//sub/" would send the browser to the host "sub".
+        for path in ["//sub", "///sub"] {
+            let doubled = try httpRequest(port: session.port, path: path)
+            #expect(doubled.status == 301, "\(path)")
+            #expect(doubled.headers["Location"] == "/sub/", "\(path)")
+        }
     }
 
     @Test func aSavedFileReloadsOnce() throws {

@@ -20,8 +20,8 @@ struct InflaterTests {
         for cut in 0...bytes.count {
             let inflater = Inflater(pieceSize: 7)
             var output: [UInt8] = []
-            try inflater.inflate(Array(bytes[..<cut])) { output += $0 }
-            try inflater.inflate(Array(bytes[cut...])) { output += $0 }
+            try inflater.inflate(Array(bytes[..<cut])) { output += $0; return true }
+            try inflater.inflate(Array(bytes[cut...])) { output += $0; return true }
             #expect(String(decoding: output, as: UTF8.self) == Self.text, "\(Self.encodings[index].name) cut at \(cut)")
             #expect(inflater.isFinished, "\(Self.encodings[index].name) cut at \(cut)")
         }
@@ -30,7 +30,26 @@ struct InflaterTests {
     @Test func garbageIsAnErrorNotACrash() {
         let inflater = Inflater()
         #expect(throws: Inflater.Failure.self) {
-            try inflater.inflate([0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]) { _ in }
+            try inflater.inflate([0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]) { _ in true }
         }
+    }
+
+    @Test("a slow consumer stops it after each piece; the rest waits", arguments: 0..<encodings.count)
+    func aSlowConsumerHoldsTheRest(index: Int) throws {
+        let inflater = Inflater(pieceSize: 5)
+        var output: [UInt8] = []
+        var calls = 0
+        var ready = try inflater.inflate(Self.encodings[index].bytes) { output += $0; return false }
+        #expect(!ready)
+        #expect(output.count == 5)  // one piece, then it stopped
+        while inflater.isHolding, calls < 100 {
+            calls += 1
+            let before = output.count
+            ready = try inflater.inflate([]) { output += $0; return false }
+            #expect(output.count - before <= 5)
+        }
+        #expect(String(decoding: output, as: UTF8.self) == Self.text)
+        #expect(inflater.isFinished)
+        #expect(calls >= Self.text.utf8.count / 5 - 1)
     }
 }

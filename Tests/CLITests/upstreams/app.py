@@ -46,6 +46,10 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format, *args):
         pass
 
+    # Every request on stdout, for tests that check what reached the app.
+    def log_request(self, code="-", size="-"):
+        print("app: request %s %s" % (self.command, self.path), flush=True)
+
     # Connection lifecycle on stdout, for tests of the proxy's connection pool.
     def setup(self):
         super().setup()
@@ -70,6 +74,17 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
     def do_HEAD(self):
+        if self.path == "/head-with-body":
+            # A buggy dev server: a body after a HEAD response, a little late (the next request
+            # on this connection would get it as its response).
+            self.send_response(200)
+            self.send_header("Content-Length", "8")
+            self.end_headers()
+            self.wfile.flush()
+            threading.Event().wait(0.3)
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nSMUGGLED")
+            self.wfile.flush()
+            return
         self.do_GET()
 
     def do_GET(self):
@@ -86,6 +101,17 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"0\r\n\r\n")
         elif path == "/gzip.html":
             self.send(200, "text/html", gzip.compress(PAGE, mtime=0), [("Content-Encoding", "gzip")])
+        elif path == "/cl-and-te":
+            # Both framings: the chunked one counts (RFC 9112 §6.3), the Content-Length is wrong.
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n"
+                             b"Transfer-Encoding: chunked\r\n\r\nb\r\nhello world\r\n0\r\n\r\n")
+        elif path == "/http10.html":
+            # An HTTP/1.0 server: no length, the body ends when the connection closes.
+            self.close_connection = True
+            self.wfile.write(b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n" + PAGE)
+        elif path == "/bomb.html":
+            # 200 MiB of page from ~200 KiB of gzip.
+            self.send(200, "text/html", bomb(), [("Content-Encoding", "gzip")])
         elif path == "/zlib.html":
             self.send(200, "text/html", zlib.compress(PAGE), [("Content-Encoding", "deflate")])
         elif path == "/raw-deflate.html":
@@ -147,6 +173,15 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         if self.path.startswith("/slow-upload"):
             return self.slow_upload()
+        if self.path.startswith("/early-413"):
+            # Answers without reading the body (after the proxy had to pause the upload), then
+            # keeps the connection open, reading nothing.
+            threading.Event().wait(1.0)
+            self.send(413, "text/plain", b"too large")
+            self.wfile.flush()
+            threading.Event().wait(60)
+            self.close_connection = True
+            return
         digest = hashlib.sha256()
         total = 0
         if "chunked" in self.headers.get("Transfer-Encoding", ""):
@@ -223,6 +258,16 @@ class Handler(BaseHTTPRequestHandler):
             header = struct.pack(">BBH", 0x80 | opcode, 126, len(payload))
         self.wfile.write(header + payload)
         self.wfile.flush()
+
+
+BOMB = []
+
+
+def bomb():
+    if not BOMB:
+        page = b"<!doctype html><html><head></head><body>" + b" " * (200 << 20) + b"</body></html>"
+        BOMB.append(gzip.compress(page, compresslevel=9, mtime=0))
+    return BOMB[0]
 
 
 class Server(ThreadingHTTPServer):
