@@ -168,6 +168,81 @@ struct BrowserTests {
             #expect(site.requests("/b") == 3)
         }
     }
+
+    /// "Stay on page" does not leave the tab deaf: the page asks for confirmation before unloading
+    /// (a `beforeunload` handler, armed by a click), the user cancels the reload the broker asked
+    /// for, the page stays (same load, nothing requested); once the client has re-armed (`STAY`,
+    /// 3 s after it asked to reload), the next trigger reloads it.
+    ///
+    /// Chromium runs the dialog inside `location.reload()` (the page's JavaScript waits for the
+    /// answer), so the client's 3 s count from the answer. The re-arm is awaited by probing, not by
+    /// sleeping: a stylesheet change is ignored while the tab still waits for its reload to happen,
+    /// and swaps the CSS in place once it listens again. Each probe waits for the page's `quiet`
+    /// beacon (400 ms after its last message) before the next, so there are about 8 of them.
+    @Test func listensAgainAfterStayOnPage() throws {
+        let site = TestSite(pages: ["/page": .init(confirmsLeaving: true)])
+        try withBrowser(site, open: "/page") { broker, browser in
+            let first = try site.waitSettled("/page", load: 1)
+            let id = try #require(first["id"])
+            try waitForClients(broker, 1)
+            let devtools = try DevToolsPage(browser)
+            try devtools.enablePageEvents()
+            // Chromium shows a beforeunload dialog only to a page the user has interacted with.
+            try devtools.click(x: 20, y: 20)
+            #expect(try devtools.evaluate("navigator.userActivation.hasBeenActive") as? Bool == true)
+
+            #expect(broker.reloadAndWait() == 1)
+            let dialog = try devtools.waitForEvent("Page.javascriptDialogOpening")
+            #expect(dialog["type"] as? String == "beforeunload")
+            try devtools.answerDialog(accept: false)  // "Stay on page"
+            try devtools.waitForEvent("Page.javascriptDialogClosed")
+            try site.waitForEvent("load 1 asking to reload") {
+                $0.load == 1 && $0.kind == "log" && $0["text"] == "reloading"
+            }
+            // It stayed: the same document, and the browser loaded nothing.
+            #expect(try devtools.evaluate("document.getElementById('state').value") as? String == id)
+            let (stayed, title) = try devtools.documents()
+            #expect(stayed == [])
+            #expect(title == "/page #1")
+            #expect(site.requests("/page") == 1)
+
+            // Probe until the tab listens again: bounded in count and time.
+            let blue = "rgb(0, 0, 255)"
+            let turnedBlue: (BrowserEvent) -> Bool = { $0.kind == "color" && $0["color"] == blue }
+            site.setColor(blue)
+            let start = ContinuousClock.now
+            var probes = 0
+            while site.events(where: turnedBlue).isEmpty {
+                guard probes < 60, ContinuousClock.now - start < .seconds(15) else {
+                    throw BrowserTestError(description: """
+                        the tab did not listen again within \(ContinuousClock.now - start) (\(probes) stylesheet \
+                        probes); beacons:
+                        \(site.eventLog)
+                        """)
+                }
+                probes += 1
+                let seen = site.events { $0.load == 1 }.map(\.seen).max() ?? 0
+                #expect(broker.reloadAndWait(path: "/site.css") == 1)
+                try site.waitForEvent("the page's answer to stylesheet probe \(probes)", timeout: .seconds(15)) {
+                    turnedBlue($0) || ($0.load == 1 && $0.kind == "quiet" && $0.seen > seen)
+                }
+            }
+            let swapped = try #require(site.events(where: turnedBlue).first)
+            #expect(swapped["id"] == id)
+            #expect(swapped.load == 1)
+            #expect(site.requests("/page") == 1)
+
+            // Listening again: without the confirmation, the next trigger reloads the page, once.
+            _ = try devtools.evaluate("removeEventListener('beforeunload', confirmLeaving)")
+            #expect(broker.reloadAndWait() == 1)
+            let second = try site.waitSettled("/page", load: 2)
+            #expect(second["id"] != id)
+            let (loads, reloadedTitle) = try devtools.documents()
+            #expect(loads == [.init(url: "http://127.0.0.1:\(broker.port)/page", status: 200)])
+            #expect(reloadedTitle == "/page #2")
+            #expect(site.requests("/page") == 2)
+        }
+    }
 }
 
 // MARK: Helpers

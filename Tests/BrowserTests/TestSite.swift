@@ -33,6 +33,10 @@ final class TestSite: RequestHandler, @unchecked Sendable {
         var opens: String?
         /// A blocking `<script src="/slow.js">` in the head, before the injected client.
         var slowScript = false
+        /// A `beforeunload` handler that asks for confirmation ("Leave site?"), `window.confirmLeaving`
+        /// (remove it with `removeEventListener('beforeunload', confirmLeaving)`). Chromium shows the
+        /// dialog only once the page had a user activation.
+        var confirmsLeaving = false
     }
 
     private let pages: [String: Page]
@@ -189,12 +193,18 @@ final class TestSite: RequestHandler, @unchecked Sendable {
     /// connected, reloading, …), the body color whenever it changes (polled every 20 ms), and
     /// `quiet` 400 ms after the last broker message. Every beacon carries `n` (the load number the
     /// server rendered), `id` (random per load) and `state` (an input's value, set to `id` at load).
+    /// With `confirmsLeaving`, a `beforeunload` handler asks for confirmation.
     ///
     /// The page must not contain the text `data-reload-broker` before `</head>`: the injector
     /// takes it as "already injected" and leaves the page without the client.
     static func html(path: String, load: Int, page: Page) -> String {
         let opens = page.opens.map { load == 1 ? "window.open('\($0)');" : "" } ?? ""
         let slow = page.slowScript ? #"<script src="/slow.js"></script>"# : ""
+        let confirm =
+            page.confirmsLeaving
+            ? "window.confirmLeaving = e => { e.preventDefault(); e.returnValue = ''; };\n"
+                + "addEventListener('beforeunload', confirmLeaving);"
+            : ""
         return """
             <!doctype html>
             <html><head><meta charset="utf-8"><title>\(path) #\(load)</title>
@@ -249,6 +259,7 @@ final class TestSite: RequestHandler, @unchecked Sendable {
                 \(opens)
               });
             })();
+            \(confirm)
             </script>
             \(slow)
             </head>
