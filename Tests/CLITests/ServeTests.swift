@@ -144,6 +144,9 @@ struct ServeTests {
     @Test(arguments: [
         "/../../../../etc/passwd", "/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "/%2E%2E%2Fsecret.txt", "/..%2fsecret.txt",
         "/..%5csecret.txt", "/a%00.html", "/.hidden", "/link-out/secret.txt", "/escape",
+        // double encoding, overlong UTF-8, mixed forms, absolute paths in disguise
+        "/%252e%252e/%252e%252e/etc/passwd", "/%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd", "/.%2e/.%2e/etc/passwd",
+        "/..\\..\\etc\\passwd", "//etc/passwd", "/%2fetc%2fpasswd", "/..;/..;/etc/passwd", "/%2e%2e%5c%2e%2e%5cetc%5cpasswd",
     ])
     func traversalIsRefused(path: String) throws {
         let outside = try TemporaryFolder()
