@@ -46,6 +46,12 @@ static inline int rb_set_parent_death_signal(int signum) {
     return prctl(PR_SET_PDEATHSIG, (unsigned long)signum, 0, 0, 0) == 0 ? 0 : -errno;
 }
 
+/// Makes the calling process a child subreaper: its orphaned descendants are reparented to it
+/// (not to init), so it can wait for them and reap them.
+static inline int rb_set_child_subreaper(void) {
+    return prctl(PR_SET_CHILD_SUBREAPER, 1UL, 0, 0, 0) == 0 ? 0 : -errno;
+}
+
 /// Ignores SIGPIPE for the process unless the program installed its own handler. libuv writes
 /// with write(2)/writev(2), which raise SIGPIPE on a connection the peer has reset (or after our
 /// shutdown); the default action kills the process. Ignored, the write fails with EPIPE instead.

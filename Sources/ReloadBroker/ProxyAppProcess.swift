@@ -5,13 +5,18 @@ import Logging
 import UVLoop
 
 /// The app's dev command on the broker's loop: started in its own process group, restarted on
-/// demand (SIGTERM to the group, SIGKILL after the grace period, then a new process), stopped
-/// with the broker. Loop-bound.
+/// demand (SIGTERM to the group, SIGKILL after the grace period, then a new process once it has
+/// exited), stopped with the broker. Loop-bound.
+///
+/// When the command is the exec guard (``ExecGuard``), the guard applies the grace period itself
+/// and exits only once the whole group is gone; the SIGKILL here comes later, for a guard that
+/// cannot (a SIGKILL to the group would end the guard before the app's processes are gone).
 final class AppProcess {
     let command: [String]
     private let loop: EventLoop
     private let logger: Logger
-    private let gracePeriod: UInt64
+    /// Between SIGTERM to the group and SIGKILL to it, in milliseconds.
+    private let killDelay: UInt64
     /// A new process was started.
     var onStart: () -> Void = {}
     /// The process exited by itself (not asked to by a restart or a stop).
@@ -24,7 +29,8 @@ final class AppProcess {
 
     init(command: [String], gracePeriod: Duration, loop: EventLoop, logger: Logger) {
         self.command = command
-        self.gracePeriod = gracePeriod.milliseconds
+        let guarded = command.count > 1 && command[1] == ExecGuard.subcommand
+        self.killDelay = gracePeriod.milliseconds + (guarded ? UInt64(ExecGuard.killSettleMilliseconds) + 1000 : 0)
         self.loop = loop
         self.logger = logger
     }
@@ -78,9 +84,9 @@ final class AppProcess {
         child.signalGroup(SIGTERM)
         let timer = killTimer ?? LoopTimer(loop: loop)
         killTimer = timer
-        timer.start(after: gracePeriod) { [unowned self] in
+        timer.start(after: killDelay) { [unowned self] in
             if let child = self.child {
-                self.logger.warning("the app did not stop within the grace period: SIGKILL")
+                self.logger.warning("the app did not stop in time: SIGKILL to its process group")
                 child.signalGroup(SIGKILL)
             }
         }

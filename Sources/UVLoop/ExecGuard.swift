@@ -7,18 +7,32 @@ import CLibUV
 /// app outlives the broker, whatever way the broker ends (even SIGKILL).
 ///
 /// The broker starts it (as `reload-broker __exec-guard`) in a new process group; it asks the
-/// kernel for SIGTERM when the broker dies (`PR_SET_PDEATHSIG`), starts `/bin/sh -c COMMAND` in
-/// the same group, and then only waits for signals:
-/// - the command exits: the guard sends SIGTERM to what is left of the group and exits with the
-///   command's status (128 + signal when it was killed);
-/// - SIGTERM, SIGINT or SIGHUP (from the broker, or the broker's death): SIGTERM to the whole
-///   group, then SIGKILL to it after `gracePeriod` milliseconds if the command is still there.
+/// kernel for SIGTERM when the broker dies (`PR_SET_PDEATHSIG`), becomes a child subreaper (the
+/// app's orphans become its children), starts `/bin/sh -c COMMAND` in the same group, and then
+/// only waits for signals. It ends the app when
+/// - the command exits (or is killed): what is left of the group gets SIGTERM;
+/// - SIGTERM, SIGINT or SIGHUP (from the broker, or the broker's death): the whole group gets SIGTERM;
+///
+/// and then waits until the command and every other process of the group are gone, sending
+/// SIGKILL to those still there after `gracePeriod` milliseconds. Only then does it exit, with
+/// the command's status (128 + signal when it was killed): when the guard has exited, the app no
+/// longer holds its port, and a new one can start. Processes that left the group (`setsid`,
+/// `setpgid`) are not waited for.
 public enum ExecGuard {
+    /// The name of the guard's (hidden) subcommand: `reload-broker __exec-guard ...`.
+    public static let subcommand = "__exec-guard"
+    /// How long the guard waits for the processes it sent SIGKILL to before it exits anyway (a
+    /// process stuck in the kernel, or a member it could not see leave).
+    public static let killSettleMilliseconds = 1000
+
     public static func run(command: String, gracePeriodMilliseconds: Int) -> Never {
         let parent = getppid()
         _ = rb_set_parent_death_signal(SIGTERM)
         // The broker may have died before the request above: then nobody would signal us.
         if getppid() != parent { exit(143) }
+        // The app's processes whose parent dies (the shell SIGTERM ends first, a worker's master)
+        // become our children: we can wait for them, and reap them.
+        _ = rb_set_child_subreaper()
 
         var signals = sigset_t()
         sigemptyset(&signals)
@@ -37,43 +51,96 @@ public enum ExecGuard {
         let status = posix_spawn(&child, "/bin/sh", nil, &attributes, &arguments, environ)
         posix_spawnattr_destroy(&attributes)
         guard status == 0 else {
-            let line = Array("reload-broker: cannot start /bin/sh: errno \(status)\n".utf8)
-            _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+            writeError("reload-broker: cannot start /bin/sh: errno \(status)")
             exit(127)
         }
 
-        var terminatingSince: timespec?
+        let group = getpgrp()
+        /// The command's exit status once it has been reaped.
+        var commandStatus: Int32?
+        /// When the guard started ending the app (SIGTERM to the group), then sent SIGKILL.
+        var terminatingSince: Int?
+        var killedSince: Int?
         while true {
-            var code: Int32 = 0
-            let waited = waitpid(child, &code, WNOHANG)
-            if waited == child {
-                // Whatever the command left behind in the group goes too (we have SIGTERM blocked).
-                kill(-getpgrp(), SIGTERM)
-                if code & 0x7f == 0 { exit((code >> 8) & 0xff) }
-                exit(128 + (code & 0x7f))
+            // Reap whatever has ended: the command, and the app's orphans reparented to us.
+            while true {
+                var code: Int32 = 0
+                let pid = waitpid(-1, &code, WNOHANG)
+                guard pid > 0 else { break }  // 0: children left, all running; -1: none at all
+                if pid == child { commandStatus = code & 0x7f == 0 ? (code >> 8) & 0xff : 128 + (code & 0x7f) }
             }
-            var info = siginfo_t()
-            var received: Int32
+            if commandStatus != nil, terminatingSince == nil {
+                // Whatever the command left behind in the group goes too (we have SIGTERM blocked).
+                terminatingSince = monotonicMilliseconds()
+                kill(-group, SIGTERM)
+            }
+
+            var timeout: Int?
             if let since = terminatingSince {
-                var now = timespec()
-                clock_gettime(CLOCK_MONOTONIC, &now)
-                let elapsed = (now.tv_sec - since.tv_sec) * 1000 + (now.tv_nsec - since.tv_nsec) / 1_000_000
-                let left = max(0, gracePeriodMilliseconds - elapsed)
-                if left == 0 {
-                    kill(-getpgrp(), SIGKILL)  // ends the guard too
-                    exit(137)
+                let others = otherMembers(of: group)
+                if let commandStatus, others.isEmpty { exit(commandStatus) }
+                let now = monotonicMilliseconds()
+                if let killedSince {
+                    let left = killSettleMilliseconds - (now - killedSince)
+                    if left <= 0 { exit(commandStatus ?? 137) }
+                    // A member whose parent is not us dies without a SIGCHLD to us: look again soon.
+                    timeout = min(left, 50)
+                } else {
+                    let left = gracePeriodMilliseconds - (now - since)
+                    if left <= 0 {
+                        writeError("reload-broker: the app did not stop within the grace period: SIGKILL")
+                        // One by one rather than to the group, which would end the guard before
+                        // the app is gone. Our children among them cannot be reaped before we do;
+                        // the others could only be stale if their parent reaped them and the
+                        // kernel gave the pid to a new process since the scan just above.
+                        for pid in others { kill(pid, SIGKILL) }
+                        if commandStatus == nil { kill(child, SIGKILL) }  // even if it left the group
+                        killedSince = now
+                        continue
+                    }
+                    timeout = left
                 }
-                var timeout = timespec(tv_sec: left / 1000, tv_nsec: (left % 1000) * 1_000_000)
-                received = sigtimedwait(&signals, &info, &timeout)
+            }
+
+            var info = siginfo_t()
+            let received: Int32
+            if let timeout {
+                var wait = timespec(tv_sec: timeout / 1000, tv_nsec: (timeout % 1000) * 1_000_000)
+                received = sigtimedwait(&signals, &info, &wait)
             } else {
                 received = sigwaitinfo(&signals, &info)
             }
             if received == SIGTERM || received == SIGINT || received == SIGHUP, terminatingSince == nil {
-                var now = timespec()
-                clock_gettime(CLOCK_MONOTONIC, &now)
-                terminatingSince = now
-                kill(-getpgrp(), SIGTERM)
+                terminatingSince = monotonicMilliseconds()
+                kill(-group, SIGTERM)
             }
         }
+    }
+
+    /// The processes of `group` other than the calling one (zombies included), from `/proc`.
+    private static func otherMembers(of group: pid_t) -> [pid_t] {
+        guard let directory = opendir("/proc") else { return [] }
+        defer { closedir(directory) }
+        let me = getpid()
+        var members: [pid_t] = []
+        while let entry = readdir(directory) {
+            let pid = withUnsafePointer(to: &entry.pointee.d_name) { name in
+                name.withMemoryRebound(to: CChar.self, capacity: 256) { pid_t(String(cString: $0)) }
+            }
+            guard let pid, pid > 0, pid != me, getpgid(pid) == group else { continue }
+            members.append(pid)
+        }
+        return members
+    }
+
+    private static func monotonicMilliseconds() -> Int {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return now.tv_sec * 1000 + now.tv_nsec / 1_000_000
+    }
+
+    private static func writeError(_ message: String) {
+        let line = Array((message + "\n").utf8)
+        _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
     }
 }

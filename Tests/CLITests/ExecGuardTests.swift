@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The app of these tests (Tests/CLITests/upstreams/slowstop.py): slow to stop, or deaf to SIGTERM.
+let slowStopScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("upstreams/slowstop.py").path
+
+/// `proxy --exec` with an app that does not stop as soon as it gets SIGTERM, run the way many
+/// dev commands are (`cd DIR && CMD`): the shell stays between the exec guard and the app, and
+/// SIGTERM ends the shell at once, long before the app.
+@Suite("reload-broker proxy --exec with an app slow to stop", .serialized)
+struct ExecGuardTests {
+    struct Session {
+        let state: AppState
+        let source: TemporaryFolder
+        let broker: ChildProcess
+        let port: Int
+        let appPort: Int
+
+        /// `mode`: seconds the app keeps running (and its port) after SIGTERM, or "ignore".
+        init(mode: String, gracePeriod: Int) throws {
+            state = AppState(folder: try TemporaryFolder())
+            source = try TemporaryFolder()
+            appPort = try freePort()
+            // The trailing command keeps any shell from exec'ing python in its place.
+            let command = "cd \(state.path) && python3 \(slowStopScript) \(appPort) \(state.path) \(mode); exit $?"
+            (broker, port) = try startProxy([
+                "--upstream", "http://127.0.0.1:\(appPort)", "--exec", command,
+                "--grace-period", String(gracePeriod), "--watch", source.path,
+            ])
+            try broker.waitForOutput(containing: "listening on \(appPort) (generation 1)")
+        }
+    }
+
+    @Test func aChangeStartsTheNewAppOnlyOnceTheOldOneHasStopped() throws {
+        // The old app holds the port 1.5 s after SIGTERM, well within the grace period.
+        let session = try Session(mode: "1.5", gracePeriod: 10_000)
+        let page = try TestWebSocket(port: session.port)
+        if jsonField("epoch", in: try page.nextText()) == "0" {
+            #expect(jsonField("epoch", in: try page.nextText(timeout: .seconds(15))) == "1")
+        }
+        let first = try #require(session.state.process(generation: 1))
+        try session.source.write("app.txt", "changed")
+        let message = try page.nextText(timeout: .seconds(20))
+        #expect(jsonField("type", in: message) == "reload")
+        #expect(jsonField("epoch", in: message) == "2")
+        let reloaded = try httpRequest(port: session.port, path: "/", headers: pageHeaders)
+        #expect(reloaded.text.contains("generation 2"))
+        // The new app started after the old one was gone, and could take the port.
+        let output = session.broker.stdout
+        let stopped = try #require(output.range(of: "app: stopped (generation 1)"))
+        let started = try #require(output.range(of: "listening on \(session.appPort) (generation 2)"))
+        #expect(stopped.upperBound <= started.lowerBound)
+        #expect(!session.broker.stderr.contains("Address already in use"))
+        #expect(!groupAlive(first.pgid))
+    }
+
+    @Test func sigtermEndsAnAppThatIgnoresItAfterTheGracePeriod() throws {
+        let session = try Session(mode: "ignore", gracePeriod: 500)
+        let app = try #require(session.state.process(generation: 1))
+        session.broker.signal(SIGTERM)
+        // (An app left behind holds the broker's output open: then it never seems to exit.)
+        let status = try? session.broker.waitForExit(timeout: 15)
+        let gone = waitUntilProcessGone(app.pid, timeout: 3)
+        if !gone { kill(app.pid, SIGKILL) }
+        #expect(status == 0)
+        #expect(gone, "the app (pid \(app.pid)) outlived the broker")
+        #expect(waitUntilGroupGone(app.pgid))
+    }
+
+    @Test func sigkillOfTheBrokerEndsAnAppThatIgnoresSigterm() throws {
+        let session = try Session(mode: "ignore", gracePeriod: 500)
+        let app = try #require(session.state.process(generation: 1))
+        session.broker.signal(SIGKILL)
+        // The guard gets SIGTERM from the kernel (parent death), then applies the grace period.
+        let exited = (try? session.broker.waitForExit(timeout: 15)) != nil
+        let gone = waitUntilProcessGone(app.pid, timeout: 3)
+        if !gone { kill(app.pid, SIGKILL) }
+        #expect(exited)
+        #expect(gone, "the app (pid \(app.pid)) outlived the broker")
+        #expect(waitUntilGroupGone(app.pgid))
+    }
+}
+
+/// Waits (bounded) until no process has this pid (a zombie still counts); false at the deadline.
+func waitUntilProcessGone(_ pid: Int32, timeout: TimeInterval) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while kill(pid, 0) == 0 || errno == EPERM {
+        // Not our child: nothing to await, so poll at a short interval, bounded.
+        if Date() > deadline { return false }
+        usleep(20_000)
+    }
+    return true
+}
