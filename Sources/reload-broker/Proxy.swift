@@ -62,7 +62,7 @@ struct Proxy: ParsableCommand {
 
 /// The app's command wrapped in this binary's exec guard, which keeps the app from outliving the broker.
 func execGuardArguments(_ command: String, gracePeriod: Int) -> [String] {
-    ["/proc/self/exe", "__exec-guard", "--grace-period", String(gracePeriod), command]
+    ["/proc/self/exe", ExecGuard.subcommand, "--grace-period", String(gracePeriod), command]
 }
 
 /// The broker's exit status for an app that ended it (`--exit-with-app`): its status, or 128 + signal.
@@ -73,7 +73,7 @@ func appExitStatus(of exit: SpawnedProcess.Exit) -> Int32 {
 /// `reload-broker __exec-guard --grace-period MS CMD`: runs CMD under a guard that takes the
 /// whole process group down when the broker dies (internal; started by `proxy --exec`).
 struct ExecGuardCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "__exec-guard", shouldDisplay: false)
+    static let configuration = CommandConfiguration(commandName: ExecGuard.subcommand, shouldDisplay: false)
 
     @Option var gracePeriod = 3000
     @Argument var command: String

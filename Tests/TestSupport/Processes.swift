@@ -125,11 +125,22 @@ public final class ChildProcess: @unchecked Sendable {
             process.interrupt()
             throw TestClientError(description: "the process did not exit within \(timeout) s")
         }
-        // Let the pipes deliver what is left.
+        // Let the pipes deliver what is left. Bounded: a process the child left behind (a bug the
+        // test is there to catch) may hold them open for good.
         output.fileHandleForReading.readabilityHandler = nil
         errors.fileHandleForReading.readabilityHandler = nil
-        append(output.fileHandleForReading.readDataToEndOfFile(), toError: false)
-        append(errors.fileHandleForReading.readDataToEndOfFile(), toError: true)
+        let rest = Mutex<(Data, Data)?>(nil)
+        let read = DispatchSemaphore(value: 0)
+        let (out, err) = (output.fileHandleForReading, errors.fileHandleForReading)
+        DispatchQueue.global().async {
+            let collected = (out.readDataToEndOfFile(), err.readDataToEndOfFile())
+            rest.withLock { $0 = collected }
+            read.signal()
+        }
+        if read.wait(timeout: .now() + 5) == .success, let (outData, errData) = rest.withLock({ $0 }) {
+            append(outData, toError: false)
+            append(errData, toError: true)
+        }
         return process.terminationStatus
     }
 
@@ -139,8 +150,10 @@ public final class ChildProcess: @unchecked Sendable {
         guard process.isRunning else { return }
         process.terminate()
         if (try? waitForExit(timeout: 5)) == nil {
+            // Bounded too: Foundation sees the exit only once the output pipes close, which a
+            // left-behind grandchild can prevent; better a leaked process than a hung suite.
             kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            _ = try? waitForExit(timeout: 5)
         }
     }
 }
