@@ -110,7 +110,7 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.wfile.write(b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n" + PAGE)
         elif path == "/bomb.html":
-            # 200 MiB of page from ~200 KiB of gzip.
+            # 64 MiB of page from ~64 KiB of gzip.
             self.send(200, "text/html", bomb(), [("Content-Encoding", "gzip")])
         elif path == "/zlib.html":
             self.send(200, "text/html", zlib.compress(PAGE), [("Content-Encoding", "deflate")])
@@ -265,7 +265,7 @@ BOMB = []
 
 def bomb():
     if not BOMB:
-        page = b"<!doctype html><html><head></head><body>" + b" " * (200 << 20) + b"</body></html>"
+        page = b"<!doctype html><html><head></head><body>" + b" " * (64 << 20) + b"</body></html>"
         BOMB.append(gzip.compress(page, compresslevel=9, mtime=0))
     return BOMB[0]
 
