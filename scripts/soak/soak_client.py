@@ -298,9 +298,11 @@ async def garbage_client(stats, port):
         if await closed_within(reader, 5):
             stats.closed_by_broker["garbage"] += 1
         else:
-            # Random bytes may be a valid frame prefix that waits for more: send more junk, with a
-            # reserved bit set, which is always an error once read as a header.
-            writer.write(bytes([0xF0, 0x80]) + os.urandom(4))
+            # Random bytes may be a valid frame prefix that waits for more (the broker rightly
+            # waits, up to its heartbeat timeout): complete any frame the broker accepts (at most
+            # 4 KiB of payload, a longer one is refused from its header) with bytes that have a
+            # reserved bit set, so the first one read as a header is an error.
+            writer.write(bytes([0xF0]) * 4200)
             if await closed_within(reader, 30):
                 stats.closed_by_broker["garbage"] += 1
             else:
