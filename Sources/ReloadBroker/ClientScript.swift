@@ -79,11 +79,11 @@ enum ClientScript {
         }
 
         // A tab's decisions. page: {instance, epoch, loop}; act: {reload(why), css(path) -> bool, log(s)}
-        // Still here STAY ms after a reload without pagehide: it was cancelled ("Stay on page"), so listen
-        // again (if the server was only slow, another reload is harmless).
+        // Still here STAY ms after a reload without pagehide: cancelled ("Stay on page"), so listen again;
+        // the wait doubles each time, so later messages do not keep restarting a reload that is only slow.
         function createTab(page, act) {
-          let up = false, stay = 0;
-          const settle = createSettler(() => { act.reload(page.why); stay = setTimeout(settle.reset, STAY); });
+          let up = false, stay = 0, stays = 0;
+          const settle = createSettler(() => { act.reload(page.why); stay = setTimeout(settle.reset, STAY * 2 ** stays++); });
           const stale = m => typeof m.epoch === 'number' && typeof page.epoch === 'number' && m.epoch <= page.epoch;
           return {
             message(text) {
@@ -156,9 +156,10 @@ enum ClientScript {
         // SharedWorker hub: one connection, relays every server message to every tab port.
         // Ports of tabs gone without 'bye' (crashed) go on 'close' (specced; in Chromium only behind a flag) or
         // at the sweep: every SWEEP ms it pings (tabs answer 'pong' and their visibility) and drops ports
-        // silent since the last sweep. A dropped port that speaks again (it was only frozen) is added back.
+        // silent since the last sweep. A dropped port that speaks again (frozen) is added back, unless it
+        // said 'bye'.
         function createHub(makeConn) {
-          const ports = new Map();
+          const ports = new Map(), gone = new WeakSet(); // gone: said 'bye' (back only with 'hi')
           let hello = null, sweeping = 0;
           const post = (p, m) => { try { p.postMessage(m); } catch { ports.delete(p); } }; // prune dead ports
           const all = m => ports.forEach((v, p) => post(p, m));
@@ -185,9 +186,11 @@ enum ClientScript {
             connect(p) {
               p.onmessage = e => {
                 const d = e.data || {}, t = d.t;
-                if (t === 'bye') return void ports.delete(p);
-                if (t === 'hi' || !ports.has(p)) add(p);
+                if (t === 'bye') return void (ports.delete(p), gone.add(p)); // 'hidden' may follow
+                if (t === 'hi') gone.delete(p);
+                if (t === 'hi' || !ports.has(p) && !gone.has(p)) add(p);
                 const v = ports.get(p);
+                if (!v) return;
                 v.seen = true;
                 if (t === 'hidden' || t === 'visible' || t === 'pong') v.visible = t === 'visible' || t === 'pong' && !d.hidden;
                 if (t === 'visible' || t === 'wake' || t === 'hi') conn.wake();

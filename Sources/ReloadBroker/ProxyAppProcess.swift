@@ -93,6 +93,12 @@ final class AppProcess {
     }
 
     private func exited(_ exit: SpawnedProcess.Exit) {
+        // Asked to end, the guard exits once the group is empty, or gives up (a member stuck in
+        // the kernel, one forked after its last look): whatever is left goes now, before a new
+        // app could find its port taken.
+        if isRestarting || isStopping, let child, child.signalLeftoverGroup(SIGKILL) {
+            logger.warning("processes of the app outlived it: SIGKILL to its process group")
+        }
         child = nil
         killTimer?.stop()
         if isStopping {

@@ -198,7 +198,7 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
                     upstream?.stopReading()
                 }
             case .end:
-                if let inflater, !inflater.isFinished {
+                if let inflater, inflater.hasInput, !inflater.isFinished {
                     // The compressed stream was cut short: the client must not see a complete page.
                     proxy.logger.debug("a compressed page ended early", metadata: ["target": "\(request.target)"])
                     closeBoth()

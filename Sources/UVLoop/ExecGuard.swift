@@ -98,7 +98,9 @@ public enum ExecGuard {
                         killedSince = now
                         continue
                     }
-                    timeout = left
+                    // Look again at least every 100 ms: a member reaped by a parent that left the
+                    // group sends us no SIGCHLD, and the restart should not wait the whole grace.
+                    timeout = min(left, 100)
                 }
             }
 

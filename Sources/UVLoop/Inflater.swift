@@ -38,6 +38,9 @@ public final class Inflater {
     /// True once the compressed stream's end was seen (later input is ignored).
     public var isFinished: Bool { finished }
 
+    /// False until the first byte arrived (an empty body is not a truncated stream).
+    public var hasInput: Bool { started || !header.isEmpty }
+
     /// True when the last ``inflate(_:_:)`` stopped because `output` asked it to: the rest of the
     /// input (and zlib's pending output) waits for the next call, which may pass no new bytes.
     public var isHolding: Bool { holding }

@@ -84,5 +84,14 @@ public final class SpawnedProcess: LoopHandle {
         return uv_kill(-pid, signal) == 0
     }
 
+    /// Sends `signal` to what is left of the process group this process led, after it has exited
+    /// (members it could not wait for). Safe from pid reuse: Linux keeps a group's id allocated
+    /// while any member has it. False when the group is empty.
+    @discardableResult
+    public func signalLeftoverGroup(_ signal: Int32) -> Bool {
+        guard pid > 0 else { return false }
+        return uv_kill(-pid, signal) == 0
+    }
+
     override func didClose() { onExit = nil }
 }

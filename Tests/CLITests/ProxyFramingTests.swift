@@ -147,6 +147,25 @@ struct ProxyFramingTests {
         }
     }
 
+    @Test func aCompressedPageCutShortIsNotPassedOffAsComplete() throws {
+        let session = try Session()
+        let request = { (path: String) in
+            "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nSec-Fetch-Dest: document\r\nConnection: close\r\n\r\n"
+        }
+        // Half a gzip stream: the client sees the connection end without the last chunk.
+        let cut = try TestSocket(port: session.port)
+        try cut.send(request("/truncated-gzip.html"))
+        let partial = String(decoding: try cut.readToEnd(), as: UTF8.self)
+        #expect(partial.hasPrefix("HTTP/1.1 200"))
+        #expect(!partial.hasSuffix("0\r\n\r\n"))
+        // An empty body with Content-Encoding: gzip is simply an empty page, complete.
+        let empty = try TestSocket(port: session.port)
+        try empty.send(request("/empty-gzip.html"))
+        let whole = String(decoding: try empty.readToEnd(), as: UTF8.self)
+        #expect(whole.hasPrefix("HTTP/1.1 200"))
+        #expect(whole.hasSuffix("0\r\n\r\n") || whole.contains("Content-Length: "), "\(whole)")
+    }
+
     @Test func theAppsWebSocketsRefuseForeignOrigins() throws {
         let session = try Session()
         let upgrade = { (origin: String) in

@@ -157,7 +157,12 @@ test('a reload still not under way after 3 s (cancelled) re-arms the tab', () =>
   assert.equal(t.rec.reloads.length, 1);
   t.send({ type: 'reload', epoch: 16 }); mock.timers.tick(30);
   assert.equal(t.rec.reloads.length, 2);
-  mock.timers.tick(3000); // and re-arms again after that one
+  // The next re-arm waits twice as long (6 s): a reload that is only slow is not restarted by
+  // every message that follows.
+  mock.timers.tick(5_000);
+  t.send({ type: 'reload', epoch: 17 }); mock.timers.tick(30);
+  assert.equal(t.rec.reloads.length, 2);
+  mock.timers.tick(1_000); // re-armed
   t.send({ type: 'hello', protocol: 1, instance: 'b', epoch: 0 }); mock.timers.tick(30);
   assert.deepEqual(t.rec.reloads, [undefined, undefined, 'b#0']);
 });

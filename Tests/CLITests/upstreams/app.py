@@ -99,6 +99,11 @@ class Handler(BaseHTTPRequestHandler):
             for piece in [b"<html><head><title>c</title></he", b"ad><body>chunked ", b"body</body></html>"]:
                 self.chunk(piece)
             self.wfile.write(b"0\r\n\r\n")
+        elif path == "/empty-gzip.html":
+            self.send(200, "text/html", b"", [("Content-Encoding", "gzip")])
+        elif path == "/truncated-gzip.html":
+            whole = gzip.compress(PAGE, mtime=0)
+            self.send(200, "text/html", whole[: len(whole) // 2], [("Content-Encoding", "gzip")])
         elif path == "/gzip.html":
             self.send(200, "text/html", gzip.compress(PAGE, mtime=0), [("Content-Encoding", "gzip")])
         elif path == "/cl-and-te":
