@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import TestSupport
 
 /// The test app (Tests/CLITests/upstreams/app.py).
@@ -10,7 +9,7 @@ final class PythonApp: @unchecked Sendable {
     let process = Process()
     let port: Int
     private let output = Pipe()
-    private let text = Mutex("")
+    private let text = Locked("")
     private let changed = NSCondition()
 
     init(port: Int, state: String? = nil) throws {

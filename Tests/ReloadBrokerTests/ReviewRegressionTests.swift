@@ -1,6 +1,5 @@
 import Foundation
 import HTTPCodec
-import Synchronization
 import ReloadBroker
 import Testing
 import TestSupport
@@ -92,7 +91,7 @@ struct ReviewRegressionTests {
         configuration.loops = 2
         let broker = try ReloadBroker(configuration: configuration, logger: quietLogger)
         try broker.start()
-        let done = Mutex(0)
+        let done = Locked(0)
         let threads = (0..<4).map { _ in
             Thread { broker.stop(); done.withLock { $0 += 1 } }
         }
