@@ -19,7 +19,7 @@ final class BrokerGroup: Sendable {
     }
 
     /// Serialises epoch numbering with the hand-off to the loops.
-    private let order = Mutex(())
+    private let order = PthreadLocked(())
 
     /// Numbers a broadcast and queues it on every loop, under one lock: each loop's queue is
     /// FIFO, so every loop delivers broadcasts in epoch order (a client that saw epoch 14 never

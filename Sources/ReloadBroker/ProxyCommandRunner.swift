@@ -13,7 +13,7 @@ public final class CommandRunningHandler: RequestHandler, BrokerAttachment, @unc
     let command: [String]
     let gracePeriod: Duration
     let exitWithApp: Bool
-    private let exitStatus = Mutex<SpawnedProcess.Exit?>(nil)
+    private let exitStatus = PthreadLocked<SpawnedProcess.Exit?>(nil)
     private var app: AppProcess?
     private unowned(unsafe) var core: BrokerCore?
 

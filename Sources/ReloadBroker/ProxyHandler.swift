@@ -16,7 +16,7 @@ import UVLoop
 /// (created in ``attach(to:)``) and is touched from that thread only.
 public final class ReverseProxy: StreamingRequestHandler, BrokerAttachment, @unchecked Sendable {
     public let configuration: ProxyConfiguration
-    private let exitStatus = Mutex<SpawnedProcess.Exit?>(nil)
+    private let exitStatus = PthreadLocked<SpawnedProcess.Exit?>(nil)
     /// Loop-bound; set in `attach` (before the loop runs) and then used on the loop's thread only.
     private var state: ProxyState?
 

@@ -27,7 +27,7 @@ public final class ReloadBroker: Sendable {
     private let shared: BrokerSharedState
     private let group: BrokerGroup
     private let logger: Logger
-    private let runner: Mutex<Runner>
+    private let runner: PthreadLocked<Runner>
     private let finished = DispatchSemaphore(value: 0)
 
     private enum Runner {
@@ -93,7 +93,7 @@ public final class ReloadBroker: Sendable {
         self.shared = shared
         self.logger = logger
         self.group = group
-        self.runner = Mutex(.ready(loops.map { UnsafeTransfer($0) }))
+        self.runner = PthreadLocked(.ready(loops.map { UnsafeTransfer($0) }))
     }
 
     /// Runs the broker on threads of its own (one per loop) and returns at once.
@@ -157,7 +157,7 @@ public final class ReloadBroker: Sendable {
     /// clients it reached (nil when the broker is not running).
     public func reloadAndWait(path: String? = nil) -> Int? {
         let core = primary.core
-        let result = Mutex<Int?>(nil)
+        let result = PthreadLocked<Int?>(nil)
         let done = DispatchSemaphore(value: 0)
         let queued = primary.executor.execute {
             result.withLock { $0 = core.value.broadcast(path: path) }
@@ -278,7 +278,7 @@ extension ReloadBroker {
 
     /// Takes a snapshot on the loop and waits for it (nil when the broker is not running).
     package func statistics() -> Statistics? {
-        let total = Mutex(Statistics(connections: 0, clients: 0, maxQueuedBytes: 0, pendingBroadcasts: 0))
+        let total = PthreadLocked(Statistics(connections: 0, clients: 0, maxQueuedBytes: 0, pendingBroadcasts: 0))
         for member in group.members {
             let core = member.core
             let done = DispatchSemaphore(value: 0)
