@@ -6,9 +6,8 @@
 #   scripts/sanitizers.sh both
 # RELOAD_BROKER_SKIP_BROWSER=1 skips the real-browser suite (Chromium is not instrumented either
 # way; only the broker in the test process is). Builds and tests run at nice 19.
-# Toolchain leaks (XCTest, Foundation.Process) are suppressed by scripts/lsan.supp, an over-read in
-# Foundation.Process.run by scripts/asan.supp, and TSan's false positive on Synchronization.Mutex
-# (LoopExecutor's queue) by scripts/tsan.supp.
+# Toolchain leaks (XCTest, Foundation.Process) are suppressed by scripts/lsan.supp and an over-read in
+# Foundation.Process.run by scripts/asan.supp; scripts/tsan.supp is empty (kept for the option).
 # Logs: out/sanitizers/<mode>.log. Exit 1 if a test failed or a sanitizer reported anything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
