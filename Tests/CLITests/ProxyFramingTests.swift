@@ -7,16 +7,7 @@ import TestSupport
 /// raw client or a buggy dev server would, and checks both sides stay in step.
 @Suite("reload-broker proxy: framing and abuse")
 struct ProxyFramingTests {
-    struct Session {
-        let app: PythonApp
-        let broker: ChildProcess
-        let port: Int
-
-        init(_ extra: [String] = []) throws {
-            app = try PythonApp(port: try freePort())
-            (broker, port) = try startProxy(["--upstream", "http://127.0.0.1:\(app.port)"] + extra)
-        }
-    }
+    typealias Session = ProxySession
 
     @Test func connectionCannotRemoveContentLengthToSmuggleARequest() throws {
         let session = try Session()

@@ -63,6 +63,18 @@ final class PythonApp: @unchecked Sendable {
 /// are not comparable then.
 let sanitizerInUse = ProcessInfo.processInfo.environment["RELOAD_BROKER_SANITIZER"]
 
+/// A running test app with `reload-broker proxy` in front of it.
+struct ProxySession {
+    let app: PythonApp
+    let broker: ChildProcess
+    let port: Int
+
+    init(_ extra: [String] = []) throws {
+        app = try PythonApp(port: try freePort())
+        (broker, port) = try startProxy(["--upstream", "http://127.0.0.1:\(app.port)"] + extra)
+    }
+}
+
 /// A page request as a browser makes it.
 let pageHeaders = [("Accept", "text/html,application/xhtml+xml"), ("Sec-Fetch-Dest", "document")]
 

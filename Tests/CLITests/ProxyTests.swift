@@ -7,17 +7,7 @@ import WebSocketCodec
 /// `reload-broker proxy` in front of the Python test app.
 @Suite("reload-broker proxy", .serialized)
 struct ProxyTests {
-    /// A running app with the proxy in front of it.
-    struct Session {
-        let app: PythonApp
-        let broker: ChildProcess
-        let port: Int
-
-        init(_ extra: [String] = []) throws {
-            app = try PythonApp(port: try freePort())
-            (broker, port) = try startProxy(["--upstream", "http://127.0.0.1:\(app.port)"] + extra)
-        }
-    }
+    typealias Session = ProxySession
 
     @Test func anUpstreamResetMidResponseAbortsThatResponseOnly() throws {
         let session = try Session()

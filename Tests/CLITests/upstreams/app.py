@@ -18,21 +18,11 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from generation import record_start
+
 PORT = int(sys.argv[1])
 STATE = sys.argv[2] if len(sys.argv) > 2 else None
-GENERATION = 1
-if STATE:
-    path = os.path.join(STATE, "generation")
-    try:
-        with open(path) as f:
-            GENERATION = int(f.read().strip() or "0") + 1
-    except FileNotFoundError:
-        GENERATION = 1
-    with open(path + ".tmp", "w") as f:
-        f.write(str(GENERATION))
-    os.replace(path + ".tmp", path)
-    with open(os.path.join(STATE, "pid-%d" % GENERATION), "w") as f:
-        f.write("%d %d" % (os.getpid(), os.getpgid(0)))
+GENERATION = record_start(STATE) if STATE else 1
 
 PAGE = ("<!doctype html><html><head><title>app</title></head>"
         "<body><p>generation %d</p></body></html>" % GENERATION).encode()

@@ -4,8 +4,8 @@
 usage: slowstop.py PORT STATE_DIR SECONDS|ignore
 
 On SIGTERM it keeps its port (and keeps answering) for SECONDS more, then exits; with "ignore"
-it ignores SIGTERM altogether. Like app.py, every start increments STATE_DIR/generation and
-writes STATE_DIR/pid-N with "pid pgid"; pages show "generation N".
+it ignores SIGTERM altogether. Like app.py, every start is recorded in STATE_DIR (generation.py);
+pages show "generation N".
 """
 import os
 import signal
@@ -13,21 +13,13 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from generation import record_start
+
 PORT = int(sys.argv[1])
 STATE = sys.argv[2]
 MODE = sys.argv[3]
 
-path = os.path.join(STATE, "generation")
-try:
-    with open(path) as f:
-        GENERATION = int(f.read().strip() or "0") + 1
-except FileNotFoundError:
-    GENERATION = 1
-with open(path + ".tmp", "w") as f:
-    f.write(str(GENERATION))
-os.replace(path + ".tmp", path)
-with open(os.path.join(STATE, "pid-%d" % GENERATION), "w") as f:
-    f.write("%d %d" % (os.getpid(), os.getpgid(0)))
+GENERATION = record_start(STATE)
 
 PAGE = ("<!doctype html><html><head><title>slow</title></head>"
         "<body><p>generation %d</p></body></html>" % GENERATION).encode()
