@@ -46,8 +46,9 @@ struct ExecGuardTests {
         #expect(jsonField("epoch", in: message) == "2")
         let reloaded = try httpRequest(port: session.port, path: "/", headers: pageHeaders)
         #expect(reloaded.text.contains("generation 2"))
-        // The new app started after the old one was gone, and could take the port.
-        let output = session.broker.stdout
+        // The new app started after the old one was gone, and could take the port. (Its line may
+        // still be in the pipe when the page already answers: wait for it.)
+        let output = try session.broker.waitForOutput(containing: "listening on \(session.appPort) (generation 2)")
         let stopped = try #require(output.range(of: "app: stopped (generation 1)"))
         let started = try #require(output.range(of: "listening on \(session.appPort) (generation 2)"))
         #expect(stopped.upperBound <= started.lowerBound)
