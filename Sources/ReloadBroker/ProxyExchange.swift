@@ -381,19 +381,14 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
     /// Closes the app's connection and the client's (a tunnel ended, or a response was cut short
     /// after its head).
     private func closeBoth() {
-        guard !done else { return }
-        done = true
-        let upstream = self.upstream
-        self.upstream = nil
-        upstream?.delegate = nil
-        upstream?.close()
+        guard finish() else { return }
         responder.abort()
     }
 
-    // MARK: Failures
-
-    private func clientWentAway() {
-        guard !done else { return }
+    /// Ends the exchange on the app's side (timer and connection closed); false when it had
+    /// ended already.
+    private func finish() -> Bool {
+        guard !done else { return false }
         done = true
         timer?.close()
         timer = nil
@@ -401,6 +396,13 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
         self.upstream = nil
         upstream?.delegate = nil
         upstream?.close()
+        return true
+    }
+
+    // MARK: Failures
+
+    private func clientWentAway() {
+        _ = finish()
     }
 
     private func timedOut() {
@@ -417,14 +419,7 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
 
     /// Answers an error (a waiting page for page requests) and closes what is left of the app's side.
     private func finishWithError(_ status: HTTPStatus, _ message: String) {
-        guard !done else { return }
-        done = true
-        timer?.close()
-        timer = nil
-        let upstream = self.upstream
-        self.upstream = nil
-        upstream?.delegate = nil
-        upstream?.close()
+        guard finish() else { return }
         if isNavigation {
             responder.respond(ProxyWaitingPage.response(status: status, app: proxy.configuration.authority, detail: message))
         } else {
