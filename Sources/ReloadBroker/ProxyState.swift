@@ -55,6 +55,8 @@ final class ProxyState {
     private var restarting: Bool { app?.isRestarting ?? false }
     private var restartDetector = RestartDetector()
     private var livenessTicks = 0
+    /// No answer since the last start: the next one re-takes the restart detector's baseline.
+    private var needsBaseline = true
 
     init(configuration: ProxyConfiguration, core: BrokerCore, owner: ReverseProxy) {
         self.configuration = configuration
@@ -186,6 +188,12 @@ final class ProxyState {
 
     /// A response came from the app.
     func upstreamAnswered() {
+        if needsBaseline, livenessTimer != nil, let group = app?.processGroup {
+            // The first answer proves its server process exists: the group as it is now is the
+            // one a self-restart replaces a member of.
+            needsBaseline = false
+            restartDetector.baseline(ProcessGroup.members(of: group))
+        }
         guard health != .up else { return }
         let wasDown = health == .down
         becameReachable()
@@ -200,10 +208,12 @@ final class ProxyState {
         probe = nil
         if livenessTimer != nil, let group = app?.processGroup {
             restartDetector.baseline(ProcessGroup.members(of: group))  // to spot a self-restart
+            livenessTicks = 0
         }
         releaseHeld()
         if reloadWhenUp {
             reloadWhenUp = false
+            logger.info("the app is back: reloading the pages (it went away unannounced, or they got a waiting page)")
             core.broadcast(path: nil)
         }
     }
@@ -259,7 +269,9 @@ final class ProxyState {
     private func checkLiveness() {
         guard health == .up, !restarting, let group = app?.processGroup else { return }
         livenessTicks += 1
-        let fullLook = livenessTicks % 10 == 0
+        // The whole group every tick for 2 s after it became reachable (a reloader forks its
+        // worker only after it listens), then every tenth tick.
+        let fullLook = livenessTicks % 10 == 0 || livenessTicks <= 40
         if fullLook || restartDetector.isSuspect || restartDetector.known.contains(where: { kill($0, 0) != 0 && errno == ESRCH }) {
             let verdict = restartDetector.observe(ProcessGroup.members(of: group), at: loop.now)
             if verdict == .restarted {
@@ -268,7 +280,7 @@ final class ProxyState {
                 return
             }
         }
-        if fullLook, probe == nil { startProbe(connectOnly: true) }
+        if livenessTicks % 10 == 0, probe == nil { startProbe(connectOnly: true) }
     }
 
     // MARK: The app's process
@@ -277,6 +289,7 @@ final class ProxyState {
     /// pages reload now (their requests wait here for the new app).
     private func beginStart(announce: Bool) {
         health = .starting
+        needsBaseline = true
         startedAt = loop.now
         pollAttempts = 0
         closeIdle()
@@ -315,8 +328,11 @@ final class ProxyState {
     /// requests wait for the new process.
     func filesChanged(_ paths: [String]) -> Bool {
         guard let app, !isStopping else { return false }
+        // While the old process is still stopping, the pages were told already and the process to
+        // come reads the newest files: nothing to announce again.
+        let announced = app.isRestarting
         app.restart()  // SIGTERM now; the new process starts once the old one's group is gone
-        beginStart(announce: true)
+        beginStart(announce: !announced)
         return true
     }
 
