@@ -14,6 +14,9 @@ public struct ProxyConfiguration: Sendable {
     public var command: [String]?
     /// After SIGTERM to the app's process group, SIGKILL follows after this long. Default 3 s.
     public var gracePeriod: Duration = .seconds(3)
+    /// When a change restarts the app, SIGKILL follows SIGTERM after this long (at most the grace
+    /// period): a save should not wait for a slow graceful shutdown. Default 25 ms.
+    public var restartGracePeriod: Duration = .milliseconds(25)
     /// Stop the broker when the app exits by itself (``ReverseProxy/appExit`` tells how).
     public var exitWithApp = false
     /// Idle keep-alive connections kept to the app. Default 8.

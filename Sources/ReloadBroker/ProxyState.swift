@@ -305,7 +305,9 @@ final class ProxyState {
 
     private func startApp() {
         guard let command = configuration.command else { return }
-        let app = AppProcess(command: command, gracePeriod: configuration.gracePeriod, loop: loop, logger: logger)
+        let app = AppProcess(
+            command: command, gracePeriod: configuration.gracePeriod, restartGracePeriod: configuration.restartGracePeriod,
+            loop: loop, logger: logger)
         self.app = app
         app.onStart = { [unowned self] in
             // Held requests go to it as soon as it accepts connections.
