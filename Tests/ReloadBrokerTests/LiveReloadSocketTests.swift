@@ -89,6 +89,8 @@ struct LiveReloadSocketTests {
             #expect(alert.status == 403)
             let crossSite = try httpRequest(port: broker.port, path: "/changed?files=a.css", headers: [("Sec-Fetch-Site", "cross-site")])
             #expect(crossSite.status == 403)
+            let rebound = try httpRequest(port: broker.port, path: "/changed?files=a.css", host: "evil.example")
+            #expect(rebound.status == 403)  // the Host check (DNS rebinding) applies too
             #expect(broker.epoch == 0)
             // The next frames each client gets are those of a broadcast made after: nothing came before.
             #expect(broker.reloadAndWait(path: "/after.css") == 2)

@@ -70,4 +70,27 @@ struct TinyLRRequestTests {
         }
         #expect(reason.contains("Too many files"))
     }
+
+    /// Arbitrary bytes (a seeded xorshift, so a failure replays) never crash either parser and
+    /// always get an answer: parsed, or a reason.
+    @Test func arbitraryInputNeverCrashes() {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 {
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            return state
+        }
+        let alphabet = Array(#"{}[]",:=&%+ \\#n\#tfilesmsgcommandhello0123456789aé"#.utf8)
+        for round in 0..<2000 {
+            let count = Int(next() % 64)
+            let bytes = (0..<count).map { _ in round % 2 == 0 ? UInt8(truncatingIfNeeded: next()) : alphabet[Int(next() % UInt64(alphabet.count))] }
+            let text = String(decoding: bytes, as: UTF8.self)
+            switch TinyLRRequest.parse(query: text, contentType: round % 3 == 0 ? "application/json" : nil, body: bytes) {
+            case .parsed(let request): #expect(request.files.allSatisfy { !$0.isEmpty })
+            case .invalid(let reason): #expect(!reason.isEmpty)
+            }
+            _ = LiveReloadClientMessage.parse(text)
+        }
+    }
 }
