@@ -224,4 +224,23 @@ struct LiveReloadSocketTests {
             #expect(broker.epoch == 3)
         }
     }
+
+    /// With several loops (the kernel spreads the connections), a `/changed` and an `/alert`
+    /// that land on any loop reach the LiveReload clients of every loop.
+    @Test func everyLoopDeliversToItsLiveReloadClients() throws {
+        try withBroker({ $0.loops = 3 }) { broker throws in
+            var clients: [TestWebSocket] = []
+            for _ in 0..<60 { clients.append(try liveReloadClient(broker)) }
+            #expect(eventually { broker.connectedClients == 60 })
+            #expect(try httpRequest(port: broker.port, path: "/changed?files=site.css").status == 200)
+            #expect(try httpRequest(port: broker.port, path: "/alert?message=done").status == 200)
+            var swaps = 0, alerts = 0
+            for client in clients {
+                if jsonField("path", in: try client.nextText()) == "site.css" { swaps += 1 }
+                if jsonField("message", in: try client.nextText()) == "done" { alerts += 1 }
+            }
+            #expect(swaps == 60)
+            #expect(alerts == 60)
+        }
+    }
 }
