@@ -9,8 +9,7 @@ import Testing
 /// the PyPI wheel in the test setup, see ``LiveReloadJS``), or the broker's own `/livereload.js`.
 @Suite(
     "Headless Chromium with LiveReload clients", .serialized,
-    .enabled(if: !skipsBrowserTests, "RELOAD_BROKER_SKIP_BROWSER=1 skips the real-browser tests"),
-    .enabled(if: LiveReloadJS.bytes != nil, "livereload.js 2.2.1 unavailable: pip could not download livereload==2.7.1 (reason on stderr)"))
+    .enabled(if: !skipsBrowserTests, "RELOAD_BROKER_SKIP_BROWSER=1 skips the real-browser tests"))
 struct LiveReloadBrowserTests {
     static let red = "rgb(255, 0, 0)", blue = "rgb(0, 0, 255)"
 
@@ -19,7 +18,7 @@ struct LiveReloadBrowserTests {
     /// The broker's `/livereload.js`, as the browser extensions load it.
     static func brokerClient(_ port: Int) -> String { "http://127.0.0.1:\(port)/livereload.js?host=127.0.0.1&port=\(port)" }
 
-    @Test func realLivereloadJSConnectsAndReloadsOnTrigger() throws {
+    @Test(.needsLivereloadJS) func realLivereloadJSConnectsAndReloadsOnTrigger() throws {
         try withLiveReloadPage(Self.realClient) { broker, site, _ in
             try site.waitConnected(load: 1)
             #expect(broker.reloadAndWait() == 1)
@@ -28,7 +27,7 @@ struct LiveReloadBrowserTests {
         }
     }
 
-    @Test func realLivereloadJSSwapsTheStylesheetOnChangedQuery() throws {
+    @Test(.needsLivereloadJS) func realLivereloadJSSwapsTheStylesheetOnChangedQuery() throws {
         try withLiveReloadPage(Self.realClient) { broker, site, folder in
             try expectStylesheetSwap(broker, site, folder) { () throws in
                 let response = try httpRequest(port: broker.port, path: "/changed?files=style.css")
@@ -37,7 +36,7 @@ struct LiveReloadBrowserTests {
         }
     }
 
-    @Test func realLivereloadJSReloadsOnPostedChanged() throws {
+    @Test(.needsLivereloadJS) func realLivereloadJSReloadsOnPostedChanged() throws {
         try withLiveReloadPage(Self.realClient) { broker, site, _ in
             try site.waitConnected(load: 1)
             try postChanged(broker, #"{"files":["index.html"]}"#)
@@ -46,7 +45,7 @@ struct LiveReloadBrowserTests {
         }
     }
 
-    @Test func realLivereloadJSSwapsASavedStylesheetLive() throws {
+    @Test(.needsLivereloadJS) func realLivereloadJSSwapsASavedStylesheetLive() throws {
         try withLiveReloadPage(Self.realClient, watchesRoot: true) { broker, site, folder in
             try expectStylesheetSwap(broker, site, folder) {}  // the save itself is the trigger
         }
@@ -124,5 +123,12 @@ struct LiveReloadBrowserTests {
         let browser = try Chromium(url: "http://127.0.0.1:\(pages.port)/page")
         defer { browser.stop() }
         try withDiagnostics(browser) { try body(broker, site, folder) }
+    }
+}
+
+extension Trait where Self == ConditionTrait {
+    /// Skips a test that needs the real livereload.js when pip cannot get it (the reason is on stderr).
+    static var needsLivereloadJS: Self {
+        .enabled(if: LiveReloadJS.bytes != nil, "livereload.js 2.2.1 unavailable: pip could not download livereload==2.7.1 (reason on stderr)")
     }
 }

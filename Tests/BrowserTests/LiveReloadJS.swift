@@ -2,8 +2,8 @@ import Foundation
 
 /// The real livereload.js 2.2.1, as vendored in the `livereload` 2.7.1 wheel on PyPI
 /// (`livereload/vendors/livereload.js`): fetched once with pip into a cache folder under the
-/// temporary directory, never committed. Nil (the LiveReload browser tests skip, saying why on
-/// stderr) when pip cannot get it.
+/// temporary directory, never committed. Nil (the tests of the real livereload.js skip, saying why
+/// on stderr) when pip cannot get it.
 enum LiveReloadJS {
     static let cache = FileManager.default.temporaryDirectory.appendingPathComponent("reload-broker-livereload-2.7.1")
 
@@ -33,7 +33,7 @@ enum LiveReloadJS {
             return Array(data)
         } catch {
             FileHandle.standardError.write(Data("""
-                LiveReload browser tests skipped: cannot get livereload.js 2.2.1 from the PyPI wheel \
+                the real livereload.js tests skip: cannot get livereload.js 2.2.1 from the PyPI wheel \
                 livereload==2.7.1 (\(error)). They need python3 with pip and access to PyPI.\n
                 """.utf8))
             return nil
