@@ -88,6 +88,7 @@ extension BrokerCore {
 
     /// Shows `message` in every LiveReload client of every loop (it is not a reload: no epoch,
     /// nothing pending for a blocked client). Encoded once per loop.
+    @discardableResult
     func broadcastAlert(_ message: String) -> Int {
         let text = LiveReloadMessages.alert(message: message)
         logger.info("alert to LiveReload clients", metadata: ["message": "\(message.prefix(120))"])

@@ -243,4 +243,19 @@ struct LiveReloadSocketTests {
             #expect(alerts == 60)
         }
     }
+
+    @Test func theLibraryReloadsPathsAndAlerts() throws {
+        try withBroker { broker throws in
+            let client = try liveReloadClient(broker)
+            #expect(eventually { broker.connectedClients == 1 })
+            broker.reload(paths: ["/a.css", "/b.css"])
+            broker.alert("Build failed")
+            broker.reload(paths: ["/a.css", "/index.html"])
+            #expect(jsonField("path", in: try client.nextText()) == "/a.css")
+            #expect(jsonField("path", in: try client.nextText()) == "/b.css")
+            #expect(try client.nextText() == #"{"command":"alert","message":"Build failed"}"#)
+            #expect(jsonField("path", in: try client.nextText()) == "/")
+            #expect(broker.epoch == 3)
+        }
+    }
 }
