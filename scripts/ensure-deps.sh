@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure the system packages the project needs are installed (Debian/Ubuntu).
 #   scripts/ensure-deps.sh            libuv1-dev (to build)
-#   scripts/ensure-deps.sh --browser  also chromium (for the real-browser tests)
+#   scripts/ensure-deps.sh --browser  also chromium, node and pip (the real-browser tests; pip fetches
+#                                     livereload.js 2.2.1 from the PyPI wheel for the LiveReload ones)
 # As root it installs what is missing with apt-get; otherwise it says what to install.
 set -euo pipefail
 
@@ -10,6 +11,7 @@ pkg-config --exists libuv 2>/dev/null || need+=(libuv1-dev pkg-config)
 if [ "${1:-}" = "--browser" ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   command -v node >/dev/null 2>&1 || need+=(nodejs)
+  python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 

@@ -40,6 +40,15 @@ struct AccessPolicy: Sendable {
         return Self.isLoopbackName(name) || Self.isLoopbackIP(name) || isAllowedName(name)
     }
 
+    /// A browser extension's own origin (`chrome-extension://…`, `moz-extension://…`,
+    /// `safari-web-extension://…`): the LiveReload extensions probe and connect from there.
+    /// Only LiveReload sockets take it; a web page can never have such an origin.
+    static func isBrowserExtensionOrigin(_ origin: String) -> Bool {
+        let value = origin.lowercased()
+        return ["chrome-extension://", "moz-extension://", "safari-web-extension://"].contains { value.hasPrefix($0) }
+            && value.utf8.count < 256
+    }
+
     private func isAllowedName(_ name: String) -> Bool {
         allowedHosts.contains { allowed in
             if allowed.hasPrefix(".") { return name == allowed.dropFirst() || name.hasSuffix(allowed) }

@@ -20,7 +20,7 @@ public struct BrokerConfiguration: Sendable {
     /// Extra origins (`https://app.test:8443`) allowed to open sockets and trigger, beyond loopback origins
     /// (any port, http or https) and origins whose host is in ``allowedHosts``. `"*"` allows any origin.
     public var allowedOrigins: [String] = []
-    /// When set, `POST <prefix>/trigger` must carry it (`Authorization: Bearer`, `X-Reload-Token`, or `?token=`).
+    /// When set, `POST <prefix>/trigger` (and LiveReload's `/changed` and `/alert`) must carry it (`Authorization: Bearer`, `X-Reload-Token`, or `?token=`).
     public var token: String?
     /// Limits of the HTTP parser (head 16 KiB, body 64 KiB by default).
     public var httpLimits = HTTPLimits()
@@ -54,6 +54,9 @@ public struct BrokerConfiguration: Sendable {
     public var handlesSignals = false
     /// Files to watch: a change broadcasts a reload (a stylesheet-only change, a CSS swap).
     public var watch: WatchConfiguration?
+    /// The LiveReload protocol 7 endpoints (`/livereload`, `/livereload.js`, tiny-lr's `/changed`
+    /// and `/alert`) at the root of the port. On by default; nil turns them off.
+    public var liveReload: LiveReloadConfiguration? = LiveReloadConfiguration()
     /// Handles requests outside ``prefix`` (static files, a proxy); HTML it answers gets the client injected.
     public var fallback: (any RequestHandler)?
 

@@ -51,7 +51,9 @@ final class BrokerCore {
     /// Frames encoded once and shared by every client.
     let pongMessage: SharedBuffer
     let pingFrame: SharedBuffer
+    let liveReloadPong: SharedBuffer
     private var latestFrame: (broadcast: PendingBroadcast, frame: SharedBuffer)?
+    private var latestLiveReloadFrame: (broadcast: PendingBroadcast, frame: SharedBuffer)?
 
     struct Timeouts {
         let head: UInt64, idle: UInt64, ping: UInt64, pong: UInt64, write: UInt64, linger: UInt64, stop: UInt64
@@ -89,6 +91,7 @@ final class BrokerCore {
         self.maxClients = configuration.maxClients ?? max(16, ProcessLimits.openFiles(raise: true) - 64)
         self.pongMessage = SharedBuffer(WebSocketFrameEncoder.text(#"{"type":"pong"}"#))
         self.pingFrame = SharedBuffer(WebSocketFrameEncoder.frame(opcode: .ping, payload: []))
+        self.liveReloadPong = SharedBuffer(WebSocketFrameEncoder.text(LiveReloadMessages.pong))
         self.sweepTimer = LoopTimer(loop: loop)
         let listener: TCPListener
         do throws(UVError) {
@@ -199,23 +202,39 @@ final class BrokerCore {
         return reached
     }
 
-    /// Writes one broadcast to this loop's clients: one frame, encoded once, shared by all.
+    /// Writes one broadcast to this loop's clients: one frame per dialect, encoded once, shared by all.
     @discardableResult
     func deliver(_ broadcast: PendingBroadcast) -> Int {
         let frame = self.frame(for: broadcast)
+        var liveReloadFrame: SharedBuffer?  // encoded at the first LiveReload client, if any
         var reached = 0
-        for socket in sockets where socket.deliver(broadcast, frame: frame) {
-            reached += 1
+        for socket in sockets {
+            let chosen: SharedBuffer
+            switch socket.dialect {
+            case .broker: chosen = frame
+            case .liveReload:
+                chosen = liveReloadFrame ?? self.frame(for: broadcast, dialect: .liveReload)
+                liveReloadFrame = chosen
+            }
+            if socket.deliver(broadcast, frame: chosen) { reached += 1 }
         }
         return reached
     }
 
-    /// The encoded frame of a broadcast (cached: the latest one is what pending clients need).
-    func frame(for broadcast: PendingBroadcast) -> SharedBuffer {
-        if let latestFrame, latestFrame.broadcast == broadcast { return latestFrame.frame }
-        let frame = SharedBuffer(WebSocketFrameEncoder.text(Messages.encode(broadcast)))
-        latestFrame = (broadcast, frame)
-        return frame
+    /// The encoded frame of a broadcast in a dialect (cached: the latest one is what pending clients need).
+    func frame(for broadcast: PendingBroadcast, dialect: SocketDialect = .broker) -> SharedBuffer {
+        switch dialect {
+        case .broker:
+            if let latestFrame, latestFrame.broadcast == broadcast { return latestFrame.frame }
+            let frame = SharedBuffer(WebSocketFrameEncoder.text(Messages.encode(broadcast)))
+            latestFrame = (broadcast, frame)
+            return frame
+        case .liveReload:
+            if let latestLiveReloadFrame, latestLiveReloadFrame.broadcast == broadcast { return latestLiveReloadFrame.frame }
+            let frame = SharedBuffer(WebSocketFrameEncoder.text(LiveReloadMessages.encode(broadcast)))
+            latestLiveReloadFrame = (broadcast, frame)
+            return frame
+        }
     }
 
     static func isStylesheet(_ path: String) -> Bool {
@@ -229,12 +248,19 @@ final class BrokerCore {
         let shown = paths.prefix(3).joined(separator: ", ") + (paths.count > 3 ? " and \(paths.count - 3) more" : "")
         logger.info("changed: \(shown)")
         if let attachment = configuration.fallback as? any BrokerAttachment, attachment.filesChanged(paths) { return }
-        let stylesheets = paths.filter { Self.isStylesheet($0) }
-        if !stylesheets.isEmpty, stylesheets.count == paths.count, stylesheets.count <= 8 {
-            for path in stylesheets { broadcast(path: urlPath(forFile: path)) }
-        } else {
-            broadcast(path: nil)
+        broadcast(changes: paths.map { urlPath(forFile: $0) })
+    }
+
+    /// Broadcasts a batch of changed URL paths: stylesheets only (at most 8) → one swap each;
+    /// anything else, or no path at all → one reload. Returns the clients the last one reached.
+    @discardableResult
+    func broadcast(changes paths: [String]) -> Int {
+        if !paths.isEmpty, paths.count <= 8, paths.allSatisfy({ Self.isStylesheet($0) }) {
+            var reached = 0
+            for path in paths { reached = broadcast(path: path) }
+            return reached
         }
+        return broadcast(path: nil)
     }
 
     /// The URL path of a changed file: relative to the served folder when inside it, else its name.

@@ -22,6 +22,10 @@ final class ClientConnection: TCPConnectionDelegate {
     unowned let core: BrokerCore
     let id: UInt64
     var mode = Mode.http
+    /// The protocol of this client once upgraded (picks its broadcast frame).
+    var dialect = SocketDialect.broker
+    /// A LiveReload client's page URL, from its `info` (tiny-lr's `/changed` lists it).
+    var liveReloadURL: String?
     /// Index in `core.connections`.
     var connectionIndex = -1
     /// Index in `core.sockets` while a WebSocket.
@@ -140,7 +144,7 @@ final class ClientConnection: TCPConnectionDelegate {
         }
         if let pending {
             self.pending = nil
-            send(core.frame(for: pending))
+            send(core.frame(for: pending, dialect: dialect))
         }
         if let responder = streamingResponder, let onWritable = responder.onWritable {
             onWritable()
@@ -209,7 +213,7 @@ final class ClientConnection: TCPConnectionDelegate {
                 inStreamedRequest = true
                 deadline = 0
                 let prefix = core.configuration.prefix
-                if head.path == prefix || head.path.hasPrefix(prefix + "/") {
+                if head.path == prefix || head.path.hasPrefix(prefix + "/") || core.liveReloadEndpoint(for: head.path) != nil {
                     if let length = head.headers["Content-Length"].flatMap({ Int($0) }),
                         length > core.configuration.httpLimits.maxBodyBytes
                     {
@@ -354,6 +358,8 @@ final class ClientConnection: TCPConnectionDelegate {
                 return
             }
             switch event {
+            case .text(let text) where dialect == .liveReload:
+                core.liveReloadReceived(text, from: self)
             case .text(let text):
                 // The client's application-level heartbeat: {"type":"ping"}.
                 if text.utf8.count < 64, text.contains("\"ping\"") { send(core.pongMessage) }

@@ -4,7 +4,8 @@
 enum ClientScript {
     static let source = ####"""
         /* reload-broker client: reloads the page or swaps its CSS when the broker says so.
-           Classic script; the same URL also runs as the SharedWorker hub. */
+           Classic script; the same URL also runs as the SharedWorker hub. Served as /livereload.js it
+           speaks LiveReload protocol 7 instead (liveReloadOptions, createLiveReloadSocket). */
         (function (g) {
         'use strict';
         const me = g.document && g.document.currentScript; // only valid synchronously
@@ -111,7 +112,7 @@ enum ClientScript {
         }
 
         // One socket with backoff and heartbeat. on: {message(text), down(), hidden()}
-        function createConnection(url, on, WS) {
+        function createConnection(url, on, WS, delay = backoffDelay) {
           let ws = null, up = false, timer = 0, hb = 0, n = 0, openedAt = 0,
             deadline = 0, pinged = false, lastTick = 0, wait = 0;
           function connect() {
@@ -135,7 +136,7 @@ enum ClientScript {
             if (was) on.down();
             if (again) retry();
           }
-          function retry() { clearTimeout(timer); timer = setTimeout(connect, backoffDelay(n++)); }
+          function retry() { clearTimeout(timer); timer = setTimeout(connect, delay(n++)); }
           function alive() { deadline = Date.now() + SILENT; pinged = false; }
           function send() { try { ws.send('{"type":"ping"}'); } catch {} }
           function beat(d) { clearTimeout(hb); lastTick = Date.now(); wait = d; hb = setTimeout(tick, d); }
@@ -200,6 +201,76 @@ enum ClientScript {
               add(p);
               conn.wake();
             },
+          };
+        }
+
+        // --- LiveReload mode (served as /livereload.js): the same tab over LiveReload protocol 7 ---
+        const P7 = 'http://livereload.com/protocols/official-7', P6 = 'http://livereload.com/protocols/official-6';
+
+        // Retry n: mindelay doubling to maxdelay (ms, at least 50), ±20% jitter.
+        function liveReloadDelay(n, min, max, rnd = Math.random) {
+          return Math.round(Math.max(50, Math.min(min * 2 ** Math.min(n, 16), max)) * (0.8 + 0.4 * rnd()));
+        }
+
+        // src of .../livereload.js -> {url, min, max} from its query as livereload.js reads it (host, port,
+        // path, https, mindelay, maxdelay; else the src's own host and port); other src: null.
+        function liveReloadOptions(src) {
+          let u;
+          try { u = new URL(src); } catch { return null; }
+          if (!/\/z?livereload\.js$/.test(u.pathname)) return null;
+          const q = u.searchParams, tls = q.get('https'), p = q.get('port') || '';
+          const num = (k, d) => { const v = parseInt(q.get(k), 10); return v >= 0 ? v : d; }, min = num('mindelay', 100);
+          let host = q.get('host') || u.hostname;
+          if (host.includes(':') && host[0] !== '[') host = '[' + host + ']';
+          const port = /^\d+$/.test(p) ? p : u.port;
+          return {
+            url: ((tls != null ? !/^(0|false|no)$/i.test(tls) : u.protocol === 'https:') ? 'wss://' : 'ws://') + host
+              + (port ? ':' + port : '') + '/' + (q.get('path') || 'livereload').replace(/^\/+/, ''),
+            min, max: Math.max(min, num('maxdelay', 4000)),
+          };
+        }
+
+        // A LiveReload server message -> a message for createTab, or null. reload: a stylesheet (liveCSS)
+        // or image (liveImg) path is a live swap ('css'), any other path a reload.
+        function fromLiveReload(text) {
+          let m;
+          try { m = JSON.parse(text); } catch { return null; }
+          const c = m && m.command, p = m && typeof m.path === 'string' ? m.path : '', bare = p.split(/[?#]/)[0];
+          if (c === 'hello') {
+            const ok = Array.isArray(m.protocols) && (m.protocols.includes(P7) || m.protocols.includes(P6));
+            return ok ? { type: 'hello', server: String(m.serverName || '') } : { type: 'refused' };
+          }
+          if (c === 'reload') {
+            return (m.liveCSS !== false && /\.css$/i.test(bare)) || (m.liveImg !== false && IMG.test(bare))
+              ? { type: 'css', path: p } : { type: 'reload' };
+          }
+          return c === 'alert' ? { type: 'alert', message: String(m.message) } : c === 'pong' ? { type: 'pong' } : null;
+        }
+
+        // A WebSocket class for createConnection that speaks LiveReload on the wire: hello on open; 'open'
+        // only once the server's hello names protocol 7 (or 6), within 5 s; then info. The heartbeat is
+        // {"command":"ping"} to reload-broker; other servers have none, so it is answered here.
+        function createLiveReloadSocket(WS, pageURL, alert) {
+          return function LiveReloadSocket(url) {
+            const self = this, ws = new WS(url), emit = o => self.onmessage && self.onmessage({ data: JSON.stringify(o) });
+            let ready = false, broker = false, t = 0;
+            const end = e => { clearTimeout(t); ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null; self.onclose && self.onclose(e); };
+            const fail = () => { try { ws.close(); } catch {} end({ code: 1002 }); };
+            ws.onopen = () => { ws.send(JSON.stringify({ command: 'hello', protocols: [P6, P7], ver: 'reload-broker' })); t = setTimeout(fail, 5000); };
+            ws.onmessage = e => {
+              const m = typeof e.data === 'string' ? fromLiveReload(e.data) : null;
+              if (!ready) {
+                if (!m || m.type !== 'hello') return fail(); // as livereload.js: hello must come first
+                clearTimeout(t); ready = true; broker = m.server === 'reload-broker';
+                ws.send(JSON.stringify({ command: 'info', plugins: {}, url: pageURL }));
+                self.onopen && self.onopen({});
+                return emit({ type: 'hello' });
+              }
+              if (m) emit(m), m.type === 'alert' && alert(m.message);
+            };
+            ws.onclose = ws.onerror = end;
+            self.send = () => ready && (broker ? ws.send('{"command":"ping"}') : setTimeout(() => ready && emit({ type: 'pong' })));
+            self.close = () => { ready = false; clearTimeout(t); try { ws.close(); } catch {} };
           };
         }
 
@@ -271,7 +342,7 @@ enum ClientScript {
           }
           const ds = (el && el.dataset) || {}, epoch = parseInt(ds.epoch, 10);
           const page = { instance: ds.instance || null, epoch: epoch >= 0 ? epoch : null, loop: prev && prev.why };
-          const src = scriptURL(el && el.src, ds.url, loc.origin);
+          const src = scriptURL(el && el.src, ds.url, loc.origin), lr = liveReloadOptions(el && el.src);
           const tab = createTab(page, {
             log,
             css: p => refreshAsset(doc, p),
@@ -285,9 +356,9 @@ enum ClientScript {
           let conn = null, port = null;
           const direct = () => {
             if (conn) return;
-            conn = createConnection(socketURL(src), {
-              message: tab.message, down: tab.down, hidden: () => doc.visibilityState === 'hidden',
-            }, w.WebSocket);
+            const on = { message: tab.message, down: tab.down, hidden: () => doc.visibilityState === 'hidden' };
+            conn = lr ? createConnection(lr.url, on, createLiveReloadSocket(w.WebSocket, loc.href, m => w.alert(m)),
+              n => liveReloadDelay(n, lr.min, lr.max)) : createConnection(socketURL(src), on, w.WebSocket);
             conn.wake();
           };
           const tell = t => {
@@ -296,7 +367,7 @@ enum ClientScript {
           };
           const vis = () => tell(doc.visibilityState === 'hidden' ? 'hidden' : 'visible');
           try {
-            if (!w.SharedWorker || new URL(src).origin !== loc.origin) throw 0;
+            if (lr || !w.SharedWorker || new URL(src).origin !== loc.origin) throw 0; // LiveReload mode: a socket per tab
             const sw = new w.SharedWorker(src, { name: 'reload-broker' }), p = port = sw.port;
             const fail = () => { if (port !== p) return; port = null; try { p.close(); } catch {} direct(); };
             const t = setTimeout(fail, 3000);
@@ -318,6 +389,7 @@ enum ClientScript {
         const api = {
           backoffDelay, scriptURL, socketURL, decideOnHello, parseMessage, matchStylesheets,
           createLatch, createTab, createConnection, createHub, refreshAsset, scrollToRestore, bust,
+          liveReloadDelay, liveReloadOptions, fromLiveReload, createLiveReloadSocket,
         };
         if (typeof module === 'object' && module && module.exports) module.exports = api;
         else if (typeof SharedWorkerGlobalScope === 'function' && g instanceof SharedWorkerGlobalScope) {
@@ -325,7 +397,7 @@ enum ClientScript {
           g.onconnect = e => hub.connect(e.ports[0]);
         } else if (g.document && g.window === g && !g.__reloadBroker) {
           g.__reloadBroker = api; // once-guard: a second copy of this script does nothing
-          startPage(g, me || g.document.querySelector('script[data-reload-broker]'));
+          startPage(g, me || g.document.querySelector('script[data-reload-broker], script[src*="livereload.js"]'));
         }
         })(typeof globalThis !== 'undefined' ? globalThis : self);
         """####

@@ -153,6 +153,21 @@ public final class ReloadBroker: Sendable {
         primary.executor.execute { core.value.broadcast(path: path) }
     }
 
+    /// A batch of changed files (URL paths), as LiveReload's `/changed` and `reload-broker trigger
+    /// --path … --path …` send them: stylesheets only (at most 8) are one swap each, anything else
+    /// one reload. Returns at once.
+    public func reload(paths: [String]) {
+        let core = primary.core
+        primary.executor.execute { core.value.broadcast(changes: paths) }
+    }
+
+    /// Shows `message` in every LiveReload client (tiny-lr's `/alert`: livereload.js calls
+    /// `alert()`); the broker's own client has no alerts. Returns at once.
+    public func alert(_ message: String) {
+        let core = primary.core
+        primary.executor.execute { core.value.broadcastAlert(message) }
+    }
+
     /// Like ``reload(path:)``, and waits until the primary loop has written it: returns how many
     /// clients it reached (nil when the broker is not running).
     public func reloadAndWait(path: String? = nil) -> Int? {

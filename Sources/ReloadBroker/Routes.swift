@@ -30,6 +30,10 @@ extension BrokerCore {
         let responder = HTTPResponder(request: head, connection: connection)
         let prefix = configuration.prefix
         let path = head.path
+        if let endpoint = liveReloadEndpoint(for: path) {
+            routeLiveReload(endpoint, request, on: connection, responder: responder)
+            return
+        }
         guard path == prefix || path.hasPrefix(prefix + "/") else {
             if let fallback = configuration.fallback {
                 fallback.handle(request, responder: responder)
@@ -61,7 +65,7 @@ extension BrokerCore {
         }
     }
 
-    private func allowMethods(_ methods: [String], _ responder: HTTPResponder) -> Bool {
+    func allowMethods(_ methods: [String], _ responder: HTTPResponder) -> Bool {
         if methods.contains(responder.request.method) { return true }
         var response = Self.plain(.methodNotAllowed, "Use \(methods.joined(separator: " or ")).\n")
         response.head.headers.add("Allow", methods.joined(separator: ", "))
@@ -69,7 +73,11 @@ extension BrokerCore {
         return false
     }
 
-    private func upgrade(_ request: HTTPRequest, on connection: ClientConnection, responder: HTTPResponder) {
+    /// Upgrades to a WebSocket of `dialect`: the Origin check (LiveReload sockets also take the
+    /// browser extensions' origins), the client limit, the handshake, then the dialect's hello.
+    func upgrade(
+        _ request: HTTPRequest, on connection: ClientConnection, responder: HTTPResponder, dialect: SocketDialect = .broker
+    ) {
         let head = request.head
         guard allowMethods(["GET"], responder) else { return }
         guard WebSocketHandshake.isUpgradeRequest(head) else {
@@ -79,7 +87,9 @@ extension BrokerCore {
             responder.respond(response)
             return
         }
-        if let origin = head.headers["Origin"], !policy.allowsOrigin(origin) {
+        if let origin = head.headers["Origin"], !policy.allowsOrigin(origin),
+            dialect == .broker || !AccessPolicy.isBrowserExtensionOrigin(origin)
+        {
             logger.warning("refused a WebSocket from a foreign Origin", metadata: ["origin": "\(origin)"])
             connection.fail(
                 status: .forbidden,
@@ -99,8 +109,12 @@ extension BrokerCore {
         switch WebSocketHandshake.evaluate(head) {
         case .upgrade(let response):
             connection.tcp.write(response.serialized())
+            connection.dialect = dialect
             connection.upgrade()
-            let hello = Messages.hello(instance: shared.instanceID, epoch: shared.currentEpoch)
+            let hello = switch dialect {
+            case .broker: Messages.hello(instance: shared.instanceID, epoch: shared.currentEpoch)
+            case .liveReload: LiveReloadMessages.hello()
+            }
             connection.send(SharedBuffer(WebSocketFrameEncoder.text(hello)))
         case .reject(let response, let reason):
             logger.debug("refused a WebSocket handshake", metadata: ["reason": "\(reason)"])
@@ -113,22 +127,8 @@ extension BrokerCore {
     private func trigger(_ request: HTTPRequest, responder: HTTPResponder) {
         let head = request.head
         guard allowMethods(["POST"], responder) else { return }
-        // A web page must not be able to trigger: browsers send Origin on cross-site POSTs
-        // (also simple-form text/plain ones); Sec-Fetch-Site covers the rest.
-        if let origin = head.headers["Origin"] {
-            guard policy.allowsOrigin(origin) else {
-                logger.warning("refused a trigger from a foreign Origin", metadata: ["origin": "\(origin)"])
-                responder.respond(Self.plain(.forbidden, "Origin \"\(origin)\" may not trigger reloads.\n"))
-                return
-            }
-        } else if head.headers["Sec-Fetch-Site"]?.lowercased() == "cross-site" {
-            responder.respond(Self.plain(.forbidden, "Cross-site requests may not trigger reloads.\n"))
-            return
-        }
-        if let token = configuration.token, !Self.carriesToken(token, head) {
-            var response = Self.plain(.unauthorized, "This broker needs its token (Authorization: Bearer TOKEN).\n")
-            response.head.headers.add("WWW-Authenticate", #"Bearer realm="reload-broker""#)
-            responder.respond(response)
+        if let refusal = triggerRefusal(head) {
+            responder.respond(refusal)
             return
         }
         var path = Self.queryValue("path", in: head.query)
@@ -138,9 +138,17 @@ extension BrokerCore {
             return
         }
         if !request.body.isEmpty {
-            struct Body: Decodable { var path: String? }
+            struct Body: Decodable {
+                var path: String?
+                var paths: [String]?
+            }
             guard let body = try? JSONDecoder().decode(Body.self, from: Data(request.body)) else {
                 responder.respond(Self.plain(.badRequest, "The body is not valid JSON: expected {\"path\": \"…\"}.\n"))
+                return
+            }
+            if let paths = body.paths, !paths.isEmpty {
+                let reached = broadcast(changes: paths)
+                responder.respond(Self.json(.ok, #"{"ok":true,"epoch":\#(shared.currentEpoch),"clients":\#(reached)}"# + "\n"))
                 return
             }
             path = body.path ?? path
@@ -148,6 +156,28 @@ extension BrokerCore {
         let reached = broadcast(path: path)
         let body = #"{"ok":true,"epoch":\#(shared.currentEpoch),"clients":\#(reached)}"#
         responder.respond(Self.json(.ok, body + "\n"))
+    }
+
+    /// Why a trigger (`/trigger`, LiveReload's `/changed` and `/alert`) is refused, or nil.
+    ///
+    /// A web page must not be able to trigger: browsers send Origin on cross-site POSTs
+    /// (also simple-form text/plain ones); Sec-Fetch-Site covers the rest (a cross-site
+    /// `<img src=…/changed>` is a GET without Origin). Then the token, when configured.
+    func triggerRefusal(_ head: RequestHead) -> Response? {
+        if let origin = head.headers["Origin"] {
+            guard policy.allowsOrigin(origin) else {
+                logger.warning("refused a trigger from a foreign Origin", metadata: ["origin": "\(origin)", "path": "\(head.path)"])
+                return Self.plain(.forbidden, "Origin \"\(origin)\" may not trigger reloads.\n")
+            }
+        } else if head.headers["Sec-Fetch-Site"]?.lowercased() == "cross-site" {
+            return Self.plain(.forbidden, "Cross-site requests may not trigger reloads.\n")
+        }
+        if let token = configuration.token, !Self.carriesToken(token, head) {
+            var response = Self.plain(.unauthorized, "This broker needs its token (Authorization: Bearer TOKEN).\n")
+            response.head.headers.add("WWW-Authenticate", #"Bearer realm="reload-broker""#)
+            return response
+        }
+        return nil
     }
 
     // MARK: Helpers

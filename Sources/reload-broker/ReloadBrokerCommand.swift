@@ -52,6 +52,12 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Require this token on triggers (Authorization: Bearer TOKEN).")
     var token: String?
 
+    @Flag(help: "Do not serve the LiveReload endpoints (/livereload, /livereload.js, tiny-lr's /changed and /alert).")
+    var noLivereload = false
+
+    @Option(help: "Path of the LiveReload WebSocket; the extensions and livereload.js 2.x only use /livereload.")
+    var livereloadPath = "/livereload"
+
     @Option(help: "Event loops (threads) serving clients; more than one spreads connections with SO_REUSEPORT and broadcasts on all at once.")
     var threads = 1
 
@@ -69,6 +75,17 @@ struct CommonOptions: ParsableArguments {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; not \"\(logLevel)\".")
         }
         if let token, token.isEmpty { throw ValidationError("--token must not be empty.") }
+        guard livereloadPath.hasPrefix("/"), livereloadPath.count > 1,
+            livereloadPath.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "?" && $0 != "#" })
+        else {
+            throw ValidationError("--livereload-path must be a path such as /livereload, not \"\(livereloadPath)\".")
+        }
+        let normalizedPrefix = prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix
+        if ["/livereload.js", "/changed", "/alert", normalizedPrefix].contains(livereloadPath)
+            || livereloadPath.hasPrefix(normalizedPrefix + "/")
+        {
+            throw ValidationError("--livereload-path \(livereloadPath) is taken by another endpoint; pick another path.")
+        }
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be between 1 and 64, not \(threads).") }
     }
 
@@ -86,6 +103,7 @@ struct CommonOptions: ParsableArguments {
         configuration.token = token
         configuration.handlesSignals = true
         configuration.loops = threads
+        configuration.liveReload = noLivereload ? nil : LiveReloadConfiguration(socketPath: livereloadPath)
         return configuration
     }
 

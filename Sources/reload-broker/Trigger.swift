@@ -9,6 +9,7 @@ struct Trigger: ParsableCommand {
             Examples:
               reload-broker trigger                          reload every page
               reload-broker trigger --path styles/site.css   swap that stylesheet in place
+              reload-broker trigger --path a.css --path b.css  swap both stylesheets
               reload-broker trigger --url http://127.0.0.1:4000/__reload --token "$TOKEN"
             Exit statuses: 0 the broker reached at least one page, 1 it took the reload but no page was
             connected, 7 no broker answered, 8 the broker refused (token, origin) or failed.
@@ -17,8 +18,8 @@ struct Trigger: ParsableCommand {
     @Option(help: "The broker's base URL: scheme, host, port and prefix.")
     var url = "http://127.0.0.1:35729/__reload"
 
-    @Option(help: "The changed file; a .css path swaps that stylesheet instead of reloading.")
-    var path: String?
+    @Option(help: "A changed file; repeatable. Only .css paths (at most 8) swap those stylesheets instead of reloading.")
+    var path: [String] = []
 
     @Option(help: "The broker's token, when it was started with --token.")
     var token: String?
@@ -40,10 +41,12 @@ struct Trigger: ParsableCommand {
         let target = BrokerURL(url)!
         var headers: [(String, String)] = [("Host", target.authority), ("Connection", "close")]
         var body: [UInt8] = []
-        if let path {
-            body = Array(#"{"path":"\#(jsonEscaped(path))"}"#.utf8)
-            headers.append(("Content-Type", "application/json"))
+        if path.count == 1 {
+            body = Array(#"{"path":"\#(jsonEscaped(path[0]))"}"#.utf8)
+        } else if path.count > 1 {
+            body = Array(#"{"paths":[\#(path.map { "\"\(jsonEscaped($0))\"" }.joined(separator: ","))]}"#.utf8)
         }
+        if !body.isEmpty { headers.append(("Content-Type", "application/json")) }
         if let token { headers.append(("Authorization", "Bearer \(token)")) }
         headers.append(("Content-Length", String(body.count)))
         var request = "POST \(target.prefix)/trigger HTTP/1.1\r\n"

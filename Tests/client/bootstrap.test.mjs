@@ -303,8 +303,9 @@ test('through the hub, the page answers pings with its visibility', () => {
 });
 
 // Budget: 14 KB unminified (about 5 KB gzipped). Raise it only on purpose.
-// (13 -> 14 KB: re-arming after a cancelled reload, the history.state fallback, the hub's sweep.)
-test('size budget: client.js stays under 14 KB', () => {
+// (13 -> 14 KB: re-arming after a cancelled reload, the history.state fallback, the hub's sweep;
+// 14 -> 19 KB: the LiveReload protocol 7 mode served as /livereload.js.)
+test('size budget: client.js stays under 19 KB', () => {
   const size = Buffer.byteLength(code);
-  assert.ok(size <= 14 * 1024, `client.js is ${size} bytes`);
+  assert.ok(size <= 19 * 1024, `client.js is ${size} bytes`);
 });
