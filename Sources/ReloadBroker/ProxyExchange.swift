@@ -421,7 +421,10 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
     private func finishWithError(_ status: HTTPStatus, _ message: String) {
         guard finish() else { return }
         if isNavigation {
-            responder.respond(ProxyWaitingPage.response(status: status, app: proxy.configuration.authority, detail: message))
+            responder.respond(
+                ProxyWaitingPage.response(
+                    status: status, app: proxy.configuration.authority, detail: message, appStatus: proxy.app?.status,
+                    prefix: proxy.core.configuration.prefix))
         } else {
             var response = BrokerCore.plain(status, "reload-broker: \(message)\n")
             response.head.headers.add("Retry-After", "1")
