@@ -67,6 +67,62 @@ struct ProxyBrowserTests {
             #expect(collector.events { $0.kind == "loaded" }.map(\.load) == [1, 2, 3])
         }
     }
+
+    /// An app that crashes at start: the browser shows its error on the waiting page; a save that
+    /// crashes it differently shows the new error in the same page (no navigation); a save that
+    /// fixes it turns the page into the app with exactly one navigation.
+    @Test func theAppsErrorShowsInThePageLiveAndAFixTurnsItIntoTheApp() throws {
+        let source = try TemporaryFolder()
+        try source.write("app.py", ErrorPageApps.broken(marker: "FIRST-ERROR-41"))
+        let appPort = try freePort()
+        let (proxy, port) = try startProxy([
+            "--upstream", "http://127.0.0.1:\(appPort)", "--exec", "exec python3 '\(source.path)/app.py' \(appPort)",
+            "--watch", source.path, "--grace-period", "1000",
+        ])
+        defer {
+            proxy.signal(SIGTERM)
+            _ = try? proxy.waitForExit(timeout: 10)
+        }
+        try proxy.waitForError(containing: "the app exited with status 1", timeout: 15)
+        let url = "http://127.0.0.1:\(port)/"
+        let browser = try Chromium(url: url)
+        defer { browser.stop() }
+        try withDiagnostics(browser) {
+            try waitForHealth(port, "the waiting page's socket") { $0.clients == 1 }
+            let devtools = try DevToolsPage(browser)
+            try devtools.enablePageEvents()
+            let shown = try devtools.evaluate("document.body.innerText") as? String ?? ""
+            #expect(shown.contains("FIRST-ERROR-41 <b>not defined</b> & more"))  // escaped: shown as text
+            #expect(shown.contains("The app exited with status 1."))
+            #expect(try devtools.evaluate("document.querySelectorAll('#reload-broker-output b').length") as? Int == 0)
+
+            // Saved, still broken: the new run's error replaces the old one in place.
+            try source.write("app.py", ErrorPageApps.broken(marker: "SECOND-ERROR-42"))
+            let updated = try devtools.evaluateAwaitingPromise(Self.textAppears("SECOND-ERROR-42")) as? String
+            #expect(updated == url)
+            let text = try devtools.evaluate("document.body.innerText") as? String ?? ""
+            #expect(!text.contains("FIRST-ERROR-41"))
+            #expect(try devtools.documents().loads.isEmpty, "the page navigated to show the new error")
+
+            // Fixed: one navigation, straight into the app.
+            try source.write("app.py", ErrorPageApps.fixed(title: "FIXED-APP"))
+            _ = try devtools.waitForEvent("Page.loadEventFired", timeout: .seconds(20))
+            let (loads, title) = try devtools.documents()
+            #expect(loads == [.init(url: url, status: 200)])
+            #expect(title == "FIXED-APP")
+            try waitForHealth(port, "the one broadcast of the fix") { $0.epoch == 1 && $0.clients == 1 }
+        }
+    }
+
+    /// A promise resolving to the page's URL once its text contains `text` (a DOM mutation, no polling).
+    private static func textAppears(_ text: String) -> String {
+        """
+        new Promise(resolve => {
+          const done = () => document.body && document.body.innerText.includes("\(text)") && (resolve(location.href), true);
+          if (!done()) new MutationObserver(done).observe(document, {subtree: true, childList: true, characterData: true});
+        })
+        """
+    }
 }
 
 // MARK: Helpers
