@@ -132,8 +132,7 @@ final class AppProcess {
         for process in ended { process.closeOutput() }
         ended = []
         if let child {
-            child.closeOutput()
-            terminate(child)
+            terminate(child)  // its output goes on to the terminal until it has exited
         } else {
             killTimer?.close()
             killTimer = nil
@@ -166,10 +165,22 @@ final class AppProcess {
         child = nil
         killTimer?.stop()
         if isStopping {
-            for process in ended { process.closeOutput() }
+            // What the app printed last may still be in the pipes: a moment to read it, then
+            // the pipes go whoever else holds them, so the loop can end.
+            let lingering = ended
             ended = []
-            killTimer?.close()
-            killTimer = nil
+            if lingering.isEmpty {
+                killTimer?.close()
+                killTimer = nil
+            } else if let killTimer {
+                killTimer.start(after: 300) { [unowned self] in
+                    for process in lingering { process.closeOutput() }
+                    self.killTimer?.close()
+                    self.killTimer = nil
+                }
+            } else {
+                for process in lingering { process.closeOutput() }
+            }
             return
         }
         if isRestarting {

@@ -60,6 +60,31 @@ struct AppErrorPageTests {
         #expect(running.text.contains(#""state":"running""#))
     }
 
+    @Test func whatTheAppPrintsWhileStoppingStillReachesTheTerminal() throws {
+        let source = try TemporaryFolder()
+        try source.write(
+            "app.py",
+            """
+            import signal, sys, time
+            def stop(*_):
+                print("STOPPING-CLEANLY-9c2")
+                sys.exit(0)
+            signal.signal(signal.SIGTERM, stop)
+            print("UP-AND-WAITING-9c2")
+            while True:
+                time.sleep(1)
+
+            """)
+        let appPort = try freePort()
+        let (broker, _) = try startProxy([
+            "--upstream", "http://127.0.0.1:\(appPort)", "--exec", "exec python3 \(source.path)/app.py",
+        ])
+        try broker.waitForOutput(containing: "UP-AND-WAITING-9c2", timeout: 15)
+        broker.signal(SIGTERM)
+        #expect(try broker.waitForExit(timeout: 15) == 0)
+        #expect(broker.stdout.contains("STOPPING-CLEANLY-9c2"))
+    }
+
     @Test func withoutExecTheStatusEndpointIsNotFound() throws {
         let appPort = try freePort()
         let (broker, port) = try startProxy(["--upstream", "http://127.0.0.1:\(appPort)"])
