@@ -22,21 +22,34 @@ struct LANTests {
         let port = try #require(Int(output[range.upperBound...].prefix { $0.isNumber }))
         #expect(output.contains("reload-broker: on your network: http://\(LANNamespace.hostAddress):\(port)/"))
 
-        let client = try ChildProcess(
-            ["netns", "exec", LANNamespace.name, "python3", lanClient, LANNamespace.hostAddress, String(port)],
-            executable: LANNamespace.ip)
-        #expect(try client.waitForExit(timeout: 30) == 0, "\(client.stderr)")
-        let results = Dictionary(
-            client.stdout.split(separator: "\n").map { line in
-                let parts = line.split(separator: " ", maxSplits: 1)
-                return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
-            }, uniquingKeysWith: { $1 })
+        let results = try lan.runClient(port: port)
         #expect(results["page"] == "200 client")
         #expect(results["same-origin-socket"] == "101")
         #expect(results["evil-origin-socket"] == "403")
         #expect(results["other-port-socket"] == "403")
         #expect(results["rebinding-host-page"] == "403")
         #expect(results["rebinding-host-socket"] == "403")
+        #expect(results["same-origin-trigger"] == "200")
+        #expect(results["evil-origin-trigger"] == "403")
+    }
+
+    /// The same through `proxy`: the app's page (client injected) and the broker's socket from the
+    /// LAN address, while the app itself stays on loopback.
+    @Test func theProxysPagesWorkFromTheLANToo() throws {
+        let lan = try LANNamespace()
+        defer { lan.tearDown() }
+        let app = try PythonApp(port: try freePort())
+        let (broker, port) = try startProxy(["--host", "0.0.0.0", "--upstream", "http://127.0.0.1:\(app.port)"])
+        defer {
+            broker.signal(SIGTERM)
+            _ = try? broker.waitForExit(timeout: 10)
+        }
+        #expect(broker.stdout.contains("reload-broker: on your network: http://\(LANNamespace.hostAddress):\(port)/"))
+        let results = try lan.runClient(port: port)
+        #expect(results["page"] == "200 client")
+        #expect(results["same-origin-socket"] == "101")
+        #expect(results["evil-origin-socket"] == "403")
+        #expect(results["rebinding-host-page"] == "403")
         #expect(results["same-origin-trigger"] == "200")
         #expect(results["evil-origin-trigger"] == "403")
     }
@@ -83,6 +96,19 @@ struct LANNamespace {
     }
 
     func tearDown() { Self.removeLeftovers() }
+
+    /// Runs upstreams/lan_client.py in the namespace against the host's address: its checks by name.
+    func runClient(port: Int) throws -> [String: String] {
+        let client = try ChildProcess(
+            ["netns", "exec", Self.name, "python3", lanClient, Self.hostAddress, String(port)], executable: Self.ip)
+        let status = try client.waitForExit(timeout: 30)
+        guard status == 0 else { throw TestClientError(description: "the LAN client failed (\(status)): \(client.stderr)") }
+        return Dictionary(
+            client.stdout.split(separator: "\n").map { line in
+                let parts = line.split(separator: " ", maxSplits: 1)
+                return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
+            }, uniquingKeysWith: { $1 })
+    }
 
     /// Deleting the namespace deletes the veth pair with it; the host side goes too in case the
     /// namespace never got it.
