@@ -6,7 +6,10 @@ address, port = sys.argv[1], int(sys.argv[2])
 own = "%s:%d" % (address, port)
 
 
-def request(head):
+def request(head, to_end=True):
+    """Sends `head`; returns the status and, with `to_end` (requests sent with Connection: close),
+    everything after the head up to the end of the stream, whatever its framing (the proxy chunks
+    injected pages)."""
     with socket.create_connection((address, port), timeout=10) as s:
         s.sendall(head.encode())
         data = b""
@@ -16,23 +19,22 @@ def request(head):
                 break
             data += chunk
         status = int(data.split(b" ", 2)[1]) if data.startswith(b"HTTP/1.1 ") else 0
-        if status in (101, 403) or b"Content-Length" not in data:
+        if not to_end:
             return status, data
-        length = int(data.split(b"Content-Length: ", 1)[1].split(b"\r\n", 1)[0])
-        body = data.split(b"\r\n\r\n", 1)[1]
-        while len(body) < length:
+        while True:
             chunk = s.recv(65536)
             if not chunk:
                 break
-            body += chunk
-        return status, body
+            data += chunk
+        return status, data.split(b"\r\n\r\n", 1)[1]
 
 
 def upgrade(origin, host=own):
     key = base64.b64encode(os.urandom(16)).decode()
     return request(
         "GET /__reload/ws HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\nOrigin: %s\r\n\r\n" % (host, key, origin))[0]
+        "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\nOrigin: %s\r\n\r\n" % (host, key, origin),
+        to_end=False)[0]
 
 
 def trigger(origin):
