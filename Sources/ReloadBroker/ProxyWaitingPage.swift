@@ -61,7 +61,8 @@ enum ProxyWaitingPage {
         body{font:16px/1.5 system-ui,sans-serif;margin:3rem auto;max-width:60rem;padding:0 1rem;color:#333}\
         code{background:#f3f3f3;padding:0 .3em}small{color:#777}h2{font-size:1rem;margin-top:2rem}\
         pre{background:#1e1e1e;color:#ddd;padding:1rem;overflow:auto;max-height:70vh;white-space:pre-wrap;\
-        word-break:break-word;font:13px/1.4 ui-monospace,monospace}pre .err{color:#ff8a80}pre:empty::after{content:"(nothing yet)";color:#888}
+        word-break:break-word;font:13px/1.4 ui-monospace,monospace}pre .err{color:#ff8a80}\
+        pre:empty::after{content:"(nothing yet)";color:#888}
         """
 
     /// The lines as HTML: escaped, standard error's in `<span class="err">`.
@@ -79,7 +80,8 @@ enum ProxyWaitingPage {
         """
         (function(){var u="\(Messages.jsonEscaped(url))",tag="\(Messages.jsonEscaped(tag))",d=document,\
         out=d.getElementById("reload-broker-output"),sum=d.getElementById("reload-broker-summary");\
-        function show(s){sum.textContent=s.summary;var f=d.createDocumentFragment(),end=out.scrollTop+out.clientHeight>=out.scrollHeight-4;\
+        function show(s){sum.textContent=s.summary;var f=d.createDocumentFragment(),\
+        end=out.scrollTop+out.clientHeight>=out.scrollHeight-4;\
         if(s.dropped>0){var n=d.createElement("span");n.textContent="\\u2026 "+s.dropped+" earlier lines\\n";f.appendChild(n)}\
         s.lines.forEach(function(l){var e=d.createElement("span");if(l.stream==="stderr")e.className="err";\
         e.textContent=l.text+"\\n";f.appendChild(e)});out.replaceChildren(f);if(end)out.scrollTop=out.scrollHeight}\

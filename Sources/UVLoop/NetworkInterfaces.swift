@@ -36,10 +36,11 @@ public enum NetworkInterfaces {
                 ? uv_ip6_name(&entry.address.address6, &name, name.count)
                 : uv_ip4_name(&entry.address.address4, &name, name.count)
             guard status == 0 else { continue }
+            let address = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             result.append(
                 InterfaceAddress(
-                    interface: String(cString: entry.name), address: String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self),
-                    isIPv6: isIPv6, isInternal: entry.is_internal != 0))
+                    interface: String(cString: entry.name), address: address, isIPv6: isIPv6,
+                    isInternal: entry.is_internal != 0))
         }
         return result
     }

@@ -66,7 +66,9 @@ struct LANNamespace {
     static let namespaceAddress = "10.213.7.2"
     static let hostSide = "rbdev0"
     static let namespaceSide = "rbdev1"
-    static let ip = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "ip"
+    static let ip =
+        ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        ?? "/usr/sbin/ip"
 
     /// Root, iproute2 and permission to make namespaces (not in every container).
     static let available: Bool = {
