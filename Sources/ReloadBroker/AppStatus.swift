@@ -23,6 +23,8 @@ public struct AppStatus: Sendable, Equatable {
     public var state: State
     /// Its process (group) id while it runs.
     public var pid: Int32?
+    /// How many times it was started (1 for the first run).
+    public var run: Int
     /// What it printed last.
     public var output: AppOutputTail
 
@@ -39,7 +41,7 @@ public struct AppStatus: Sendable, Equatable {
         }
     }
 
-    /// A version for `ETag`s: changes whenever the state or the output does.
+    /// A version for `ETag`s: changes whenever the run, the state or the output does.
     var tag: String {
         let state: String
         switch self.state {
@@ -50,13 +52,13 @@ public struct AppStatus: Sendable, Equatable {
         case .failedToStart: state = "f"
         case .stopped: state = "s"
         }
-        return "\"\(state)-\(output.version)-\(output.droppedLines)-\(output.lines.count)\""
+        return "\"\(run)-\(state)-\(output.version)\""
     }
 
-    /// `{"command":…,"state":"exited","status":1,"signal":0,"summary":…,"lines":[{"stream":"stderr","text":…}]}`
+    /// `{"command":…,"run":2,"state":"exited","status":1,"signal":0,"summary":…,"lines":[{"stream":"stderr","text":…}]}`
     var json: String {
         var fields: [String] = []
-        fields.append(#""command":"\#(Messages.jsonEscaped(command))""#)
+        fields.append(#""command":"\#(Messages.jsonEscaped(command))","run":\#(run)"#)
         switch state {
         case .notStarted: fields.append(#""state":"not-started""#)
         case .running: fields.append(#""state":"running","pid":\#(pid ?? 0)"#)

@@ -67,7 +67,7 @@ final class AppProcess {
 
     /// A snapshot for the waiting page and the status endpoint.
     var status: AppStatus {
-        AppStatus(command: displayCommand, state: state, pid: child?.pid, output: output)
+        AppStatus(command: displayCommand, state: state, pid: child?.pid, run: run, output: output)
     }
 
     func start() {

@@ -90,7 +90,8 @@ struct AppStatusPageTests {
         output.append(Array("MARKER-1234\n<script>alert(1)</script>\n".utf8), from: .standardError)
         output.append(Array("plain & simple\n".utf8), from: .standardOutput)
         return AppStatus(
-            command: "python3 app.py --name \"x\"", state: .exited(.init(status: 1, signal: 0)), pid: nil, output: output)
+            command: "python3 app.py --name \"x\"", state: .exited(.init(status: 1, signal: 0)), pid: nil, run: 1,
+            output: output)
     }
 
     @Test func thePageShowsTheOutputEscapedTheStatusAndTheCommand() {
@@ -120,5 +121,9 @@ struct AppStatusPageTests {
         let tag = status.tag
         status.output.append(Array("more\n".utf8), from: .standardOutput)
         #expect(status.tag != tag)
+        // The next run that crashes the same way, with as much output, is still a change.
+        var next = crashed()
+        next.run = 2
+        #expect(next.tag != crashed().tag)
     }
 }
