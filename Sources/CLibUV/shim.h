@@ -61,4 +61,27 @@ static inline void rb_ignore_sigpipe(void) {
         signal(SIGPIPE, SIG_IGN);
     }
 }
+#include <sys/inotify.h>
+#include <unistd.h>
+
+/// A non-blocking, close-on-exec inotify descriptor; a negative errno on failure.
+static inline int rb_inotify_open(void) {
+    int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    return fd >= 0 ? fd : -errno;
+}
+
+/// Watches a folder for what a save does to its entries (and for the folder itself going away);
+/// the watch descriptor, or a negative errno.
+static inline int rb_inotify_watch_folder(int fd, const char *path) {
+    const uint32_t mask = IN_CREATE | IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB | IN_MOVED_FROM | IN_MOVED_TO
+        | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_EXCL_UNLINK;
+    int wd = inotify_add_watch(fd, path, mask);
+    return wd >= 0 ? wd : -errno;
+}
+
+/// Reads what is queued on a non-blocking descriptor: the byte count, 0 at end, or a negative errno.
+static inline long rb_read(int fd, void *buffer, unsigned long length) {
+    long count = read(fd, buffer, length);
+    return count >= 0 ? count : -errno;
+}
 #endif

@@ -223,8 +223,6 @@ final class BrokerCore {
         return clean.lowercased().hasSuffix(".css")
     }
 
-    /// Folders the file watcher watches now (for the CLI's start-up message and tests).
-    var watchedFolders: [String] { fileWatcher?.watchedFolders ?? [] }
 
     /// A settled batch of file changes: stylesheets only → swap them; anything else → reload.
     private func filesChanged(_ paths: [String]) {

@@ -11,9 +11,15 @@ public struct WatchConfiguration: Sendable {
     /// Glob patterns of names to ignore (matched against each path component, or against the
     /// path relative to the watched folder when the pattern has a `/`).
     public var ignore: [String] = WatchConfiguration.defaultIgnores
-    /// Quiet time after the last change before the broadcast: an editor's save or a `git checkout`
-    /// of hundreds of files makes one reload. Default 40 ms.
+    /// Quiet time after the last change before the broadcast, for changes the watcher cannot see
+    /// complete: a file still open for writing, a deletion (an editor may be about to put the new
+    /// version in place), a new file (maybe an editor's temporary one), several files (a
+    /// `git checkout` of hundreds of files makes one reload). Default 40 ms.
     public var debounce: Duration = .milliseconds(40)
+    /// The wait after one file's save is seen complete (its writer closed it, or it was renamed
+    /// into place): just enough to join what a tool writes in the same instant. Default 5 ms,
+    /// never more than ``debounce``.
+    public var settle: Duration = .milliseconds(5)
     /// A steady stream of changes still reloads at least this often. Default 500 ms.
     public var maxDelay: Duration = .milliseconds(500)
     /// The served folder: stylesheet paths in CSS messages are URL paths relative to it.
@@ -23,20 +29,22 @@ public struct WatchConfiguration: Sendable {
     public static let defaultIgnores = [
         ".git", ".hg", ".svn", ".build", ".build-*", ".build_*", ".swiftpm", "node_modules", "__pycache__",
         ".DS_Store", ".idea", ".vscode", "*.swp", "*.swx", "*.swo", "*~", ".#*", "#*#", "4913", "*.tmp",
-        "*.crdownload", "*___jb_tmp___", "*___jb_old___", ".*.kate-swp", "*.pyc",
+        "*.crdownload", "*___jb_tmp___", "*___jb_old___", ".*.kate-swp", ".goutputstream-*", "*.pyc",
     ]
 
     public init(paths: [String]) { self.paths = paths }
 }
 
-/// Watches folders recursively (one inotify watcher per folder, as libuv offers on Linux),
-/// debounces bursts, and reports each settled batch of changed paths.
+/// Watches folders recursively (one inotify watch per folder, on one descriptor), groups changes
+/// into batches and reports each batch of changed paths.
 ///
-/// Every editor's way of saving shows up as an event on the file's name in its folder:
-/// in-place writes (`UV_CHANGE`), write-temp-then-rename and delete-and-recreate (`UV_RENAME`
-/// on the final name), vim's backup dance (rename to `file~`, write `file`, delete `file~`;
-/// the `~` and `4913` names are ignored). No change is dropped: a batch is handed over
-/// synchronously and the next change starts a new batch, however soon it comes.
+/// A batch goes out as soon as it is complete: when the one file it holds was closed after
+/// writing or renamed into place (every editor's way of saving ends so), after a settle of a
+/// few milliseconds; otherwise after the debounce's quiet. Editors' temporary files are ignored
+/// by name or, when created and renamed away within the batch, dropped from it; vim's backup
+/// dance (rename to `file~`, write `file`, delete `file~`) ends with `file` written, so it is one
+/// change. No change is dropped: a batch is handed over synchronously and the next change starts
+/// a new batch, however soon it comes.
 final class FileWatcher {
     private let loop: EventLoop
     private let configuration: WatchConfiguration
@@ -44,12 +52,13 @@ final class FileWatcher {
     private let onChange: ([String]) -> Void
     private let timer: LoopTimer
     private let rescueTimer: LoopTimer
-    private var watchers: [String: DirectoryWatcher] = [:]
+    private var inotify: InotifyWatcher?
+    /// Watched folders: path → watch descriptor, and back.
+    private var watches: [String: Int32] = [:]
+    private var folders: [Int32: String] = [:]
     /// Watched single files: folder → names.
     private var fileFilters: [String: Set<String>] = [:]
-    private var pending: [String] = []
-    private var pendingSet: Set<String> = []
-    private var batchStartedAt: UInt64 = 0
+    private var batch = ChangeBatch()
     private var reportedLimit = false
     private var isClosed = false
 
@@ -60,22 +69,25 @@ final class FileWatcher {
         self.onChange = onChange
         self.timer = LoopTimer(loop: loop)
         self.rescueTimer = LoopTimer(loop: loop)
+        do throws(UVError) {
+            inotify = try InotifyWatcher(loop: loop) { [unowned self] events in self.handle(events) }
+        } catch {
+            logger.error("cannot watch files", metadata: ["error": "\(error)"])
+        }
         for path in configuration.paths { addRoot(path) }
         // A watched folder that is deleted and recreated (or a file replaced) is picked up again.
         rescueTimer.start(after: 1000, repeatEvery: 1000) { [unowned self] in self.rescueRoots() }
         rescueTimer.unref()
     }
 
-    /// Folders currently watched.
-    var watchedFolders: [String] { Array(watchers.keys).sorted() }
-
     func close() {
         guard !isClosed else { return }
         isClosed = true
         timer.close()
         rescueTimer.close()
-        for watcher in watchers.values { watcher.close() }
-        watchers = [:]
+        inotify?.close()
+        watches = [:]
+        folders = [:]
     }
 
     // MARK: Watching
@@ -83,7 +95,7 @@ final class FileWatcher {
     private func addRoot(_ path: String) {
         let clean = Self.trimmed(path)
         guard let info = try? LocalFileSystem.info(clean) else {
-            logger.warning("cannot watch \(clean): it does not exist (will retry)")
+            logger.info("cannot watch a path that does not exist (will retry)", metadata: ["path": "\(clean)"])
             return
         }
         if info.isDirectory {
@@ -100,16 +112,17 @@ final class FileWatcher {
             let clean = Self.trimmed(path)
             guard let info = try? LocalFileSystem.info(clean) else { continue }
             let folder = info.isDirectory ? clean : Self.split(clean).folder
-            if watchers[folder] == nil {
-                logger.info("watching \(clean) again")
+            if watches[folder] == nil {
+                logger.info("watching again", metadata: ["path": "\(clean)"])
                 addRoot(clean)
-                record(clean)
+                record(clean, .unsettled)
+                schedule()
             }
         }
     }
 
     private func addTree(_ folder: String) {
-        var visited = Set(watchers.keys.compactMap { try? LocalFileSystem.info($0) }.map { FolderID($0) })
+        var visited = Set(watches.keys.compactMap { try? LocalFileSystem.info($0) }.map { FolderID($0) })
         addTree(folder, visited: &visited)
     }
 
@@ -120,7 +133,7 @@ final class FileWatcher {
     }
 
     private func addTree(_ folder: String, visited: inout Set<FolderID>) {
-        guard let info = try? LocalFileSystem.info(folder), visited.insert(FolderID(info)).inserted || watchers[folder] != nil
+        guard let info = try? LocalFileSystem.info(folder), visited.insert(FolderID(info)).inserted || watches[folder] != nil
         else { return }
         guard addFolder(folder) else { return }
         guard let entries = try? LocalFileSystem.list(folder) else { return }
@@ -131,57 +144,79 @@ final class FileWatcher {
 
     @discardableResult
     private func addFolder(_ folder: String) -> Bool {
-        if watchers[folder] != nil { return true }
+        if watches[folder] != nil { return true }
+        guard let inotify else { return false }
         do throws(UVError) {
-            watchers[folder] = try DirectoryWatcher(loop: loop, path: folder) { [unowned self] result in
-                self.handle(result, in: folder)
-            }
+            let watch = try inotify.add(folder: folder)
+            // The same folder under a second path (a bind mount, a link the walk did not catch)
+            // keeps its first path.
+            guard folders[watch] == nil else { return false }
+            watches[folder] = watch
+            folders[watch] = folder
             return true
         } catch {
-            if error.code == -28, !reportedLimit {  // ENOSPC: the inotify watch limit
+            if error.code == -ENOSPC, !reportedLimit {
                 reportedLimit = true
                 logger.error("out of inotify watches: raise fs.inotify.max_user_watches, or --ignore large folders")
             } else {
-                logger.debug("cannot watch \(folder): \(error)")
+                logger.debug("cannot watch a folder", metadata: ["path": "\(folder)", "error": "\(error)"])
             }
             return false
         }
     }
 
     private func removeTree(_ folder: String) {
-        for (path, watcher) in watchers where path == folder || path.hasPrefix(folder + "/") {
-            watcher.close()
-            watchers[path] = nil
+        for (path, watch) in watches where path == folder || path.hasPrefix(folder + "/") {
+            inotify?.remove(watch)
+            watches[path] = nil
+            folders[watch] = nil
         }
     }
 
-    private func handle(_ result: Result<DirectoryWatcher.Change, UVError>, in folder: String) {
+    private func handle(_ events: [InotifyWatcher.Event]) {
         guard !isClosed else { return }
-        switch result {
-        case .failure(let error):
-            logger.debug("watcher of \(folder) failed: \(error)")
-            removeTree(folder)
-            record(folder)
-        case .success(let change):
-            guard let name = change.name else {
-                record(folder)
-                return
+        for event in events { handle(event) }
+        schedule()
+    }
+
+    private func handle(_ event: InotifyWatcher.Event) {
+        if event.kind == .overflow {
+            logger.info("the kernel dropped file events; rescanning the watched folders")
+            for path in configuration.paths {
+                addRoot(path)
+                record(Self.trimmed(path), .unsettled)
             }
-            if let names = fileFilters[folder], !isWatchedTree(folder), !names.contains(name) { return }
-            let path = folder + "/" + name
-            guard !isIgnored(path) else { return }
-            if change.renamed {
-                if let info = try? LocalFileSystem.info(path), info.isDirectory {
-                    if watchers[path] == nil, isWatchedTree(folder) {
-                        addTree(path)
-                    }
-                } else if watchers[path] != nil {
-                    removeTree(path)
-                } else if (try? LocalFileSystem.info(folder)) == nil {
-                    removeTree(folder)
-                }
+            return
+        }
+        guard let folder = folders[event.watch] else { return }
+        guard let name = event.name else {
+            if event.kind == .folderGone {
+                removeTree(folder)
+                record(folder, .removed)
             }
-            record(path)
+            return
+        }
+        if let names = fileFilters[folder], !isWatchedTree(folder), !names.contains(name) { return }
+        let path = folder + "/" + name
+        guard !isIgnored(path) else { return }
+        if event.isFolder {
+            switch event.kind {
+            case .created, .movedIn:
+                if watches[path] == nil, isWatchedTree(folder) { addTree(path) }
+            case .movedOut, .deleted:
+                removeTree(path)
+            default:
+                break
+            }
+            record(path, .unsettled)
+            return
+        }
+        switch event.kind {
+        case .created: record(path, .created)
+        case .modified: record(path, .modified)
+        case .written, .movedIn, .attributes: record(path, .completed)
+        case .movedOut, .deleted: record(path, .removed)
+        case .folderGone, .overflow: record(path, .unsettled)
         }
     }
 
@@ -194,24 +229,28 @@ final class FileWatcher {
         }
     }
 
-    // MARK: Debounce
+    // MARK: Batches
 
-    private func record(_ path: String) {
+    private func record(_ path: String, _ change: ChangeBatch.Change) {
+        batch.record(path, change, at: loop.now)
+    }
+
+    /// Arms the timer for the batch: the settle when it is complete, else the debounce's quiet,
+    /// and never later than `maxDelay` after its first change (a file that keeps changing).
+    private func schedule() {
+        guard !batch.isEmpty else { return }
         let now = loop.now
-        if pending.isEmpty { batchStartedAt = now }
-        if pendingSet.insert(path).inserted { pending.append(path) }
-        let quiet = configuration.debounce.milliseconds
-        let latest = batchStartedAt + configuration.maxDelay.milliseconds
+        let debounce = configuration.debounce.milliseconds
+        let quiet = batch.readiness == .complete ? min(configuration.settle.milliseconds, debounce) : debounce
+        let latest = batch.startedAt + configuration.maxDelay.milliseconds
         let due = min(now + quiet, max(latest, now))
         timer.start(after: due - now) { [unowned self] in self.flush() }
     }
 
     private func flush() {
-        guard !pending.isEmpty else { return }
-        let batch = pending
-        pending = []
-        pendingSet = []
-        onChange(batch)
+        let paths = batch.take()
+        guard !paths.isEmpty else { return }
+        onChange(paths)
     }
 
     // MARK: Ignore rules

@@ -5,8 +5,8 @@ import Logging
 import UVLoop
 
 /// The app's dev command on the broker's loop: started in its own process group, restarted on
-/// demand (SIGTERM to the group, SIGKILL after the grace period, then a new process once it has
-/// exited), stopped with the broker. Loop-bound.
+/// demand (SIGTERM to the group, SIGKILL after the restart grace, then a new process once it has
+/// exited), stopped with the broker (SIGTERM, SIGKILL after the grace period). Loop-bound.
 ///
 /// When the command is the exec guard (``ExecGuard``), the guard applies the grace period itself
 /// and exits only once the whole group is gone; the SIGKILL here comes later, for a guard that
@@ -32,6 +32,10 @@ final class AppProcess {
     private let logger: Logger
     /// Between SIGTERM to the group and SIGKILL to it, in milliseconds.
     private let killDelay: UInt64
+    /// The same when restarting on a change: short, so a save does not wait for a slow graceful
+    /// shutdown (uvicorn checks for SIGTERM only every 100 ms, then closes down).
+    private let restartKillDelay: UInt64
+    private let isGuarded: Bool
     /// A new process was started.
     var onStart: () -> Void = {}
     /// The process exited by itself (not asked to by a restart or a stop).
@@ -46,16 +50,18 @@ final class AppProcess {
     private var isStopping = false
 
     init(
-        command: [String], gracePeriod: Duration, loop: EventLoop, logger: Logger, capturesOutput: Bool = false,
-        outputLimits: (lines: Int, bytes: Int) = (200, 64 * 1024)
+        command: [String], gracePeriod: Duration, restartGracePeriod: Duration, loop: EventLoop, logger: Logger,
+        capturesOutput: Bool = false, outputLimits: (lines: Int, bytes: Int) = (200, 64 * 1024)
     ) {
         self.command = command
         let guarded = command.count > 1 && command[1] == ExecGuard.subcommand
+        self.isGuarded = guarded
         self.displayCommand = guarded ? command.last ?? "" : command.joined(separator: " ")
         self.capturesOutput = capturesOutput
         self.outputLimits = outputLimits
         self.output = AppOutputTail(maxLines: outputLimits.lines, maxBytes: outputLimits.bytes)
         self.killDelay = gracePeriod.milliseconds + (guarded ? UInt64(ExecGuard.killSettleMilliseconds) + 1000 : 0)
+        self.restartKillDelay = min(restartGracePeriod.milliseconds, gracePeriod.milliseconds)
         self.loop = loop
         self.logger = logger
     }
@@ -122,7 +128,17 @@ final class AppProcess {
         state = .restarting
         onChange()
         terminate(child)
+        let hurry = hurryTimer ?? LoopTimer(loop: loop)
+        hurryTimer = hurry
+        hurry.start(after: restartKillDelay) { [unowned self] in
+            guard self.isRestarting, let child = self.child else { return }
+            // The guard kills what is left at once (and still exits only once the group is gone);
+            // a command without the guard gets SIGKILL to its group.
+            if self.isGuarded { child.signal(ExecGuard.hurrySignal) } else { child.signalGroup(SIGKILL) }
+        }
     }
+
+    private var hurryTimer: LoopTimer?
 
     /// Stops the process for good (the broker is stopping); the loop ends once it is gone.
     func stop() {
@@ -136,6 +152,8 @@ final class AppProcess {
         } else {
             killTimer?.close()
             killTimer = nil
+            hurryTimer?.close()
+            hurryTimer = nil
         }
     }
 
@@ -164,7 +182,10 @@ final class AppProcess {
         }
         child = nil
         killTimer?.stop()
+        hurryTimer?.stop()
         if isStopping {
+            hurryTimer?.close()
+            hurryTimer = nil
             // What the app printed last may still be in the pipes: a moment to read it, then
             // the pipes go whoever else holds them, so the loop can end.
             let lingering = ended

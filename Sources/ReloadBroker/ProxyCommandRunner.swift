@@ -12,15 +12,20 @@ public final class CommandRunningHandler: RequestHandler, BrokerAttachment, @unc
     public let inner: (any RequestHandler)?
     let command: [String]
     let gracePeriod: Duration
+    let restartGracePeriod: Duration
     let exitWithApp: Bool
     private let exitStatus = PthreadLocked<SpawnedProcess.Exit?>(nil)
     private var app: AppProcess?
     private unowned(unsafe) var core: BrokerCore?
 
-    public init(inner: (any RequestHandler)?, command: [String], gracePeriod: Duration = .seconds(3), exitWithApp: Bool = false) {
+    public init(
+        inner: (any RequestHandler)?, command: [String], gracePeriod: Duration = .seconds(3),
+        restartGracePeriod: Duration = .milliseconds(25), exitWithApp: Bool = false
+    ) {
         self.inner = inner
         self.command = command
         self.gracePeriod = gracePeriod
+        self.restartGracePeriod = restartGracePeriod
         self.exitWithApp = exitWithApp
     }
 
@@ -38,7 +43,9 @@ public final class CommandRunningHandler: RequestHandler, BrokerAttachment, @unc
     func attach(to core: BrokerCore) {
         guard app == nil else { return }
         self.core = core
-        let app = AppProcess(command: command, gracePeriod: gracePeriod, loop: core.loop, logger: core.logger)
+        let app = AppProcess(
+            command: command, gracePeriod: gracePeriod, restartGracePeriod: restartGracePeriod, loop: core.loop,
+            logger: core.logger)
         self.app = app
         app.onExit = { [unowned self, unowned core] exit in
             guard self.exitWithApp else { return }

@@ -63,6 +63,8 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
     }
 
     private func connect() {
+        // While the app starts, the request waits for it (resume() or appUnavailable(_:) follows).
+        if proxy.admit(self) == .held { return }
         proxy.connect(fresh: isUpgrade || retried) { result in
             guard !self.done else {
                 if case .success(let (connection, _)) = result { connection.close() }
@@ -92,6 +94,21 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
             clientPaused = false
             responder.resumeReading()
         }
+    }
+
+    /// The exchange is over (answered, failed, or its client went away).
+    var isFinished: Bool { done }
+
+    /// The app accepts connections again: go on with the held request.
+    func resume() {
+        guard !done else { return }
+        connect()
+    }
+
+    /// The app ended while the request was held.
+    func appUnavailable(_ message: String) {
+        guard !done else { return }
+        finishWithError(.badGateway, message)
     }
 
     // MARK: Request body (client → app)
@@ -330,21 +347,30 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
             closeBoth()
             return
         }
-        // A pooled connection the app had closed: try once more on a fresh one when that is safe.
+        // A pooled connection the app had closed: try once more on a fresh one when that is safe;
+        // an app stopped while it had the request (restarted again while starting): wait for the next.
         if pooled, !receivedAnything, !retried, !bodyStarted {
             retried = true
-            let old = upstream
-            upstream = nil
-            old?.delegate = nil
-            old?.close()
-            parser = HTTPResponseParser()
-            parser.requestMethod = request.method
-            upstreamEnded = false
-            connect()
+            retryOnFreshConnection()
+            return
+        }
+        if !receivedAnything, !bodyStarted, proxy.health == .starting {
+            retryOnFreshConnection()
             return
         }
         proxy.upstreamSuspect()
         finishWithError(.badGateway, "The app closed the connection without answering.")
+    }
+
+    private func retryOnFreshConnection() {
+        let old = upstream
+        upstream = nil
+        old?.delegate = nil
+        old?.close()
+        parser = HTTPResponseParser()
+        parser.requestMethod = request.method
+        upstreamEnded = false
+        connect()
     }
 
     // MARK: Tunnel
@@ -412,6 +438,9 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
     }
 
     private func failBeforeResponse(_ error: UVError) {
+        // Refused while the app starts (a restart began after this request was let through):
+        // the request waits for the new process.
+        if proxy.health == .starting, proxy.admit(self) == .held { return }
         proxy.upstreamFailed()
         proxy.logger.debug("cannot reach the app", metadata: ["error": "\(error)"])
         finishWithError(.badGateway, "Cannot reach the app at \(proxy.configuration.authority): \(error.message).")
@@ -421,6 +450,7 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
     private func finishWithError(_ status: HTTPStatus, _ message: String) {
         guard finish() else { return }
         if isNavigation {
+            proxy.servedWaitingPage()
             responder.respond(
                 ProxyWaitingPage.response(
                     status: status, app: proxy.configuration.authority, detail: message, appStatus: proxy.app?.status,

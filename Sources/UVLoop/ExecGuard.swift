@@ -14,7 +14,8 @@ import CLibUV
 /// - SIGTERM, SIGINT or SIGHUP (from the broker, or the broker's death): the whole group gets SIGTERM;
 ///
 /// and then waits until the command and every other process of the group are gone, sending
-/// SIGKILL to those still there after `gracePeriod` milliseconds. Only then does it exit, with
+/// SIGKILL to those still there after `gracePeriod` milliseconds (at once after ``hurrySignal``:
+/// the broker restarting the app on a change does not wait for a slow graceful shutdown). Only then does it exit, with
 /// the command's status (128 + signal when it was killed): when the guard has exited, the app no
 /// longer holds its port, and a new one can start. Processes that left the group (`setsid`,
 /// `setpgid`) are not waited for.
@@ -24,6 +25,8 @@ public enum ExecGuard {
     /// How long the guard waits for the processes it sent SIGKILL to before it exits anyway (a
     /// process stuck in the kernel, or a member it could not see leave).
     public static let killSettleMilliseconds = 1000
+    /// Sent to the guard alone: end the app now, SIGKILL to whatever did not stop yet.
+    public static let hurrySignal = SIGUSR1
 
     public static func run(command: String, gracePeriodMilliseconds: Int) -> Never {
         let parent = getppid()
@@ -41,7 +44,7 @@ public enum ExecGuard {
 
         var signals = sigset_t()
         sigemptyset(&signals)
-        for signal in [SIGTERM, SIGINT, SIGHUP, SIGCHLD] { sigaddset(&signals, signal) }
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGCHLD, hurrySignal] { sigaddset(&signals, signal) }
         pthread_sigmask(SIG_BLOCK, &signals, nil)
 
         var attributes = posix_spawnattr_t()
@@ -70,6 +73,7 @@ public enum ExecGuard {
         /// When the guard started ending the app (SIGTERM to the group), then sent SIGKILL.
         var terminatingSince: Int?
         var killedSince: Int?
+        var grace = gracePeriodMilliseconds
         while true {
             // Reap whatever has ended: the command, and the app's orphans reparented to us.
             while true {
@@ -95,7 +99,7 @@ public enum ExecGuard {
                     // A member whose parent is not us dies without a SIGCHLD to us: look again soon.
                     timeout = min(left, 50)
                 } else {
-                    let left = gracePeriodMilliseconds - (now - since)
+                    let left = grace - (now - since)
                     if left <= 0 {
                         writeError("reload-broker: the app did not stop within the grace period: SIGKILL")
                         // One by one rather than to the group, which would end the guard before
@@ -107,9 +111,9 @@ public enum ExecGuard {
                         killedSince = now
                         continue
                     }
-                    // Look again at least every 100 ms: a member reaped by a parent that left the
+                    // Look again at least every 25 ms: a member reaped by a parent that left the
                     // group sends us no SIGCHLD, and the restart should not wait the whole grace.
-                    timeout = min(left, 100)
+                    timeout = min(left, 25)
                 }
             }
 
@@ -121,7 +125,10 @@ public enum ExecGuard {
             } else {
                 received = sigwaitinfo(&signals, &info)
             }
-            if received == SIGTERM || received == SIGINT || received == SIGHUP, terminatingSince == nil {
+            if received == hurrySignal { grace = 0 }
+            if received == SIGTERM || received == SIGINT || received == SIGHUP || received == hurrySignal,
+                terminatingSince == nil
+            {
                 terminatingSince = monotonicMilliseconds()
                 kill(-group, SIGTERM)
             }

@@ -124,51 +124,6 @@ public final class LocalFile {
     deinit { close() }
 }
 
-/// Watches one directory for changes of its entries (`uv_fs_event_t`; inotify on Linux,
-/// which is not recursive: a recursive watch is one watcher per directory).
-public final class DirectoryWatcher: LoopHandle {
-    /// One change: the entry's name within the directory (nil when the OS gave none).
-    public struct Change: Sendable, Equatable {
-        public var name: String?
-        /// The entry appeared, disappeared or was renamed (`UV_RENAME`).
-        public var renamed: Bool
-        /// The entry's content or metadata changed (`UV_CHANGE`).
-        public var changed: Bool
-    }
-
-    private var callback: ((Result<Change, UVError>) -> Void)?
-    /// The watched path.
-    public let path: String
-
-    public init(loop: EventLoop, path: String, _ callback: @escaping (Result<Change, UVError>) -> Void) throws(UVError) {
-        self.path = path
-        super.init(loop: loop, type: UV_FS_EVENT)
-        let watcher = OpaquePointer(handle).assumingMemory(uv_fs_event_t.self)
-        uv_fs_event_init(loop.raw, watcher)
-        attach()
-        self.callback = callback
-        let status = uv_fs_event_start(watcher, { handle, name, events, status in
-            let watcher = LoopHandle.object(handle!.pointee.data, as: DirectoryWatcher.self)
-            guard let callback = watcher.callback else { return }
-            if status < 0 {
-                callback(.failure(UVError(code: status, operation: "watch(\(watcher.path))")))
-            } else {
-                let change = Change(
-                    name: name.map { String(cString: $0) },
-                    renamed: events & Int32(UV_RENAME.rawValue) != 0,
-                    changed: events & Int32(UV_CHANGE.rawValue) != 0)
-                callback(.success(change))
-            }
-        }, path, 0)
-        if status < 0 {
-            close()
-            throw UVError(code: status, operation: "watch(\(path))")
-        }
-    }
-
-    override func didClose() { callback = nil }
-}
-
 /// Process limits that shape how many connections a loop can hold.
 public enum ProcessLimits {
     /// The soft limit on open file descriptors (`RLIMIT_NOFILE`), raised to the hard limit first

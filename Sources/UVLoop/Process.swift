@@ -128,6 +128,13 @@ public final class SpawnedProcess: LoopHandle {
         callback?(exit)
     }
 
+    /// Sends `signal` to the child alone; false when it is gone already.
+    @discardableResult
+    public func signal(_ signal: Int32) -> Bool {
+        guard exit == nil, pid > 0 else { return false }
+        return uv_kill(pid, signal) == 0
+    }
+
     /// Sends `signal` to the child's whole process group; false when it is gone already.
     @discardableResult
     public func signalGroup(_ signal: Int32) -> Bool {

@@ -48,6 +48,7 @@ struct Proxy: ParsableCommand {
         var proxyConfiguration = ProxyConfiguration(upstreamHost: host, upstreamPort: port)
         proxyConfiguration.timeout = .milliseconds(upstreamTimeout)
         proxyConfiguration.gracePeriod = .milliseconds(exec.gracePeriod)
+        proxyConfiguration.restartGracePeriod = .milliseconds(exec.restartGrace)
         proxyConfiguration.exitWithApp = exec.exitWithApp
         // The guard (this binary again) keeps the app from outliving the broker.
         proxyConfiguration.command = exec.guardedCommand

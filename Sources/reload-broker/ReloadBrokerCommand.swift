@@ -147,7 +147,8 @@ struct Serve: ParsableCommand {
         if let command = exec.guardedCommand {
             runner = CommandRunningHandler(
                 inner: configuration.fallback, command: command,
-                gracePeriod: .milliseconds(exec.gracePeriod), exitWithApp: exec.exitWithApp)
+                gracePeriod: .milliseconds(exec.gracePeriod), restartGracePeriod: .milliseconds(exec.restartGrace),
+                exitWithApp: exec.exitWithApp)
             configuration.fallback = runner
         }
         let broker = try makeBroker(configuration, logger: logger)

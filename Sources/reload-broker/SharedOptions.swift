@@ -10,7 +10,7 @@ struct WatchOptions: ParsableArguments {
     @Option(name: .customLong("ignore"), help: "Glob of names to ignore besides .git, .build, node_modules and editor temp files; repeatable.")
     var ignorePatterns: [String] = []
 
-    @Option(help: "Quiet time in milliseconds after the last change before acting on it.")
+    @Option(help: "Quiet time in milliseconds before acting on changes not seen complete (a file still open, a deletion, a new file, several files); a save seen complete waits 5 ms.")
     var debounce = 40
 
     func validate() throws {
@@ -47,11 +47,15 @@ struct ExecOptions: ParsableArguments {
     @Option(help: "Milliseconds between SIGTERM and SIGKILL when stopping the command.")
     var gracePeriod = 3000
 
+    @Option(help: "Milliseconds between SIGTERM and SIGKILL when a change restarts the command (at most --grace-period).")
+    var restartGrace = 25
+
     @Flag(help: "Exit (with the command's status) when the command exits by itself.")
     var exitWithApp = false
 
     func validate() throws {
         guard (0...600_000).contains(gracePeriod) else { throw ValidationError("--grace-period must be 0...600000 ms.") }
+        guard (0...600_000).contains(restartGrace) else { throw ValidationError("--restart-grace must be 0...600000 ms.") }
         if exitWithApp, command == nil { throw ValidationError("--exit-with-app needs --exec.") }
     }
 

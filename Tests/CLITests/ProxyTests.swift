@@ -318,27 +318,28 @@ struct ProxyTests {
             try broker.waitForOutput(containing: "generation 1")
         }
 
-        /// A connected page that has seen the reload announcing the first start (if it came after it connected).
+        /// A connected page and the epoch of its hello (a start broadcasts nothing: pages that
+        /// come meanwhile wait for the app).
         func page() throws -> (TestWebSocket, epoch: Int) {
             let page = try TestWebSocket(port: port)
-            var epoch = Int(jsonField("epoch", in: try page.nextText()) ?? "") ?? -1
-            if epoch == 0 {
-                epoch = Int(jsonField("epoch", in: try page.nextText()) ?? "") ?? -1
-            }
+            let epoch = Int(jsonField("epoch", in: try page.nextText()) ?? "") ?? -1
             return (page, epoch)
         }
     }
 
-    @Test func aChangeRestartsTheAppAndReloadsOnceItAnswers() throws {
+    @Test func aChangeReloadsAtOnceAndTheReloadedPageWaitsForTheNewApp() throws {
         let session = try ExecSession()
         let (page, epoch) = try session.page()
-        #expect(epoch == 1)
+        #expect(epoch == 0)
         let first = session.state.process(generation: 1)
+        // The new app takes a while to listen: the page's request must wait for it, not fail.
+        try session.state.folder.write("start-delay", "0.8")
         try session.source.write("app.txt", "changed")
         let message = try page.nextText(timeout: .seconds(15))
         #expect(jsonField("type", in: message) == "reload")
-        #expect(jsonField("epoch", in: message) == "2")
-        // The reload came only once the new process answered: the page is already the new one.
+        #expect(jsonField("epoch", in: message) == "1")
+        // The reload went out when the restart began; the page it asks for is held, then comes
+        // from the new process: never the old one, never an error page.
         let reloaded = try httpRequest(port: session.port, path: "/", headers: pageHeaders)
         #expect(reloaded.status == 200)
         #expect(reloaded.text.contains("generation 2"))
@@ -346,7 +347,47 @@ struct ProxyTests {
         // Nothing else was broadcast in between: a trigger now is the very next epoch.
         let trigger = try runBroker(["trigger", "--url", "http://127.0.0.1:\(session.port)/__reload", "--quiet"])
         #expect(trigger.status == 0)
+        #expect(jsonField("epoch", in: try page.nextText()) == "2")
+    }
+
+    @Test func aSaveWhileTheAppStartsRestartsItOnceMore() throws {
+        let session = try ExecSession()
+        let (page, _) = try session.page()
+        try session.state.folder.write("start-delay", "2")
+        try session.source.write("app.txt", "one")
+        #expect(jsonField("epoch", in: try page.nextText(timeout: .seconds(15))) == "1")
+        try session.broker.waitForOutput(containing: "app: starting slowly (generation 2)")
+        // Saved again while generation 2 is still starting: it is replaced by one more start.
+        try FileManager.default.removeItem(atPath: session.state.path + "/start-delay")
+        try session.source.write("app.txt", "two")
+        #expect(jsonField("epoch", in: try page.nextText(timeout: .seconds(15))) == "2")
+        let reloaded = try httpRequest(port: session.port, path: "/", headers: pageHeaders)
+        #expect(reloaded.status == 200)
+        #expect(reloaded.text.contains("generation 3"))
+        // Settled: a trigger is the next epoch, and no fourth start happened.
+        let trigger = try runBroker(["trigger", "--url", "http://127.0.0.1:\(session.port)/__reload", "--quiet"])
+        #expect(trigger.status == 0)
         #expect(jsonField("epoch", in: try page.nextText()) == "3")
+        #expect(session.state.process(generation: 4) == nil)
+    }
+
+    @Test func anAppThatNeverComesBackGetsTheWaitingPageAfterTheTimeout() throws {
+        let session = try ExecSession(["--upstream-timeout", "1500"])
+        let (page, _) = try session.page()
+        try session.state.folder.write("never-listen", "")
+        try session.source.write("app.txt", "changed")
+        #expect(jsonField("type", in: try page.nextText(timeout: .seconds(15))) == "reload")
+        try session.broker.waitForOutput(containing: "app: never listening (generation 2)")
+        let waiting = try httpRequest(port: session.port, path: "/", headers: pageHeaders)
+        #expect(waiting.status == 504)
+        #expect(waiting.text.contains("data-reload-broker"))  // the waiting page, with the client
+        #expect(!waiting.text.contains("generation"))
+        // A fix: the next start listens, and the waiting page's tab reloads once into the app.
+        try FileManager.default.removeItem(atPath: session.state.path + "/never-listen")
+        try session.source.write("app.txt", "fixed")
+        #expect(jsonField("type", in: try page.nextText(timeout: .seconds(15))) == "reload")
+        let fixed = try httpRequest(port: session.port, path: "/", headers: pageHeaders)
+        #expect(fixed.text.contains("generation 3"))
     }
 
     @Test func sigtermStopsTheAppGroup() throws {
@@ -401,7 +442,7 @@ struct ProxyTests {
         // --exec without --watch: the app goes away and comes back by itself.
         let session = try ExecSession(watch: false)
         let (page, epoch) = try session.page()
-        #expect(epoch == 1)
+        #expect(epoch == 0)
         // Simulate a self-restart from outside: kill only the python process; the proxy notices it
         // down. The guard then reports the exit, so start a replacement app ourselves.
         let app = try #require(session.state.process(generation: 1))
@@ -411,7 +452,7 @@ struct ProxyTests {
         _ = replacement
         let message = try page.nextText(timeout: .seconds(10))
         #expect(jsonField("type", in: message) == "reload")
-        #expect(jsonField("epoch", in: message) == "2")
+        #expect(jsonField("epoch", in: message) == "1")
         let reloaded = try httpRequest(port: session.port, path: "/", headers: pageHeaders)
         #expect(reloaded.text.contains("generation 2"))
     }
@@ -428,17 +469,14 @@ struct SelfReloadingServerTests {
             "--upstream", "http://127.0.0.1:\(appPort)", "--exec", "exec python3 \(reloader) \(appPort) \(folder.path)/main.py",
         ])
         _ = broker
-        // Up: the broker broadcasts once when the started app first answers (epoch 1); a page
-        // connected before that sees it, one connected after gets it in its hello.
+        // A start broadcasts nothing: the page's hello is at epoch 0.
         let page = try TestWebSocket(port: port)
-        let hello = try page.nextText()
-        if jsonField("epoch", in: hello) == "0" {
-            #expect(jsonField("epoch", in: try page.nextText(timeout: .seconds(15))) == "1")
-        }
+        #expect(jsonField("epoch", in: try page.nextText()) == "0")
         let first = try httpRequest(port: port, path: "/", headers: [("Accept", "text/html")])
         #expect(first.text.contains("generation 1"))
-        let epoch = 1
-        // The reloader replaces its worker; the port never refuses connections meanwhile.
+        let epoch = 0
+        // The reloader replaces its worker; the port never refuses connections meanwhile. The
+        // pages reload as soon as the new worker exists; their requests wait in the app's socket.
         try folder.write("main.py", "v2")
         let message = try page.nextText(timeout: .seconds(15))
         #expect(jsonField("type", in: message) == "reload")

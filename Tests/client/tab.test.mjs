@@ -2,7 +2,7 @@ import { test, mock, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { client } from './helpers.mjs';
 
-const { createSettler, createTab } = client;
+const { createLatch, createTab } = client;
 beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 }));
 afterEach(() => mock.timers.reset());
 
@@ -18,31 +18,24 @@ function makeTab(page, styles = []) {
   return { tab, rec, send, page };
 }
 
-test('settler: a burst fires once after the quiet window', () => {
+test('latch: fires at once, once, until reset', () => {
   let n = 0;
-  const s = createSettler(() => n++, 30, 150);
-  s.push(); mock.timers.tick(10); s.push(); mock.timers.tick(10); s.push();
-  mock.timers.tick(29); assert.equal(n, 0);
-  mock.timers.tick(1); assert.equal(n, 1);
-  s.push(); mock.timers.tick(1000); assert.equal(n, 1); // never twice
+  const s = createLatch(() => n++);
+  s.push(); assert.equal(n, 1);
+  assert.equal(s.busy, true);
+  s.push(); mock.timers.tick(1000); s.push(); assert.equal(n, 1); // never twice
 });
 
-test('settler: a never-ending burst is capped at 150 ms after the first', () => {
-  let n = 0;
-  const s = createSettler(() => n++, 30, 150);
-  for (let t = 0; t < 140; t += 20) { s.push(); mock.timers.tick(20); }
-  assert.equal(n, 0);
-  mock.timers.tick(10); assert.equal(n, 1); // t = 150
-  mock.timers.tick(1000); assert.equal(n, 1);
-});
-
-test('reload burst within 50 ms reloads the tab exactly once', () => {
+test('a reload burst reloads the tab at the first message, exactly once', () => {
   const { rec, send } = makeTab({ instance: 'a', epoch: 12 });
   send({ type: 'hello', protocol: 1, instance: 'a', epoch: 12 });
-  for (let e = 13; e <= 17; e++) { send({ type: 'reload', epoch: e }); mock.timers.tick(10); }
-  assert.equal(rec.reloads.length, 0);
+  send({ type: 'reload', epoch: 13 });
+  assert.equal(rec.reloads.length, 1); // no timer: the broker already settled the burst
+  for (let e = 14; e <= 17; e++) { mock.timers.tick(10); send({ type: 'reload', epoch: e }); }
+  send({ type: 'css', epoch: 17, path: '/s.css' });
   mock.timers.tick(100);
   assert.equal(rec.reloads.length, 1);
+  assert.deepEqual(rec.css, []); // the page is going: nothing to swap
   send({ type: 'reload', epoch: 18 }); send({ type: 'hello', instance: 'b', epoch: 0 });
   mock.timers.tick(1000);
   assert.equal(rec.reloads.length, 1);
@@ -127,27 +120,26 @@ test('down is logged once per outage', () => {
   assert.deepEqual(t.rec.logs, ['connected', 'lost connection, retrying']);
 });
 
-test('settler: reset makes it idle again (not busy, fires anew)', () => {
+test('latch: reset makes it idle again (not busy, fires anew)', () => {
   let n = 0;
-  const s = createSettler(() => n++, 30, 150);
-  s.push(); mock.timers.tick(30); assert.equal(n, 1);
-  assert.equal(s.busy, true);
+  const s = createLatch(() => n++);
+  s.push(); assert.equal(n, 1);
   s.reset();
   assert.equal(s.busy, false);
   mock.timers.tick(1000); assert.equal(n, 1); // reset alone fires nothing
-  s.push(); mock.timers.tick(30); assert.equal(n, 2);
+  s.push(); assert.equal(n, 2);
 });
 
 // "Stay on page" in a beforeunload dialog cancels location.reload() and no event says so.
 test('a reload still not under way after 3 s (cancelled) re-arms the tab', () => {
   const t = makeTab({ instance: 'a', epoch: 12 }, ['/s.css']);
   t.send({ type: 'hello', protocol: 1, instance: 'a', epoch: 12 });
-  t.send({ type: 'reload', epoch: 13 }); mock.timers.tick(30); // t = 30: reload asked
+  t.send({ type: 'reload', epoch: 13 }); // t = 0: reload asked at once
   assert.equal(t.rec.reloads.length, 1);
-  mock.timers.tick(2999); // t = 3029: still waiting for the navigation
+  mock.timers.tick(2999); // t = 2999: still waiting for the navigation
   t.send({ type: 'reload', epoch: 14 }); mock.timers.tick(0);
   assert.equal(t.rec.reloads.length, 1);
-  mock.timers.tick(10_000); // re-armed at t = 3030; that alone does not reload
+  mock.timers.tick(10_000); // re-armed at t = 3000; that alone does not reload
   assert.equal(t.rec.reloads.length, 1);
   t.send({ type: 'hello', protocol: 1, instance: 'a', epoch: 12 }); // reconnect: nothing new
   t.send({ type: 'css', epoch: 15, path: '/s.css' }); // swapped in place again

@@ -62,14 +62,14 @@ function matchStylesheets(urls, path, base) {
   return out;
 }
 
-// Burst settle: fire once, `quiet` ms after the last push, at most `cap` ms after the first.
-function createSettler(fire, quiet = 30, cap = 150) {
-  let q, c, done = false;
-  const go = () => { clearTimeout(q); clearTimeout(c); if (!done) done = true, fire(); };
+// Fire at once, once, until reset: the broker settled the burst already (its watcher reports a
+// save once it is complete), so a tab reloads on the first word; later messages find it under way.
+function createLatch(fire) {
+  let done = false;
   return {
-    push() { if (done) return; clearTimeout(q); q = setTimeout(go, quiet); c = c || setTimeout(go, cap); },
-    reset() { clearTimeout(q); clearTimeout(c); q = c = 0; done = false; },
-    get busy() { return !!c; },
+    push() { if (!done) done = true, fire(); },
+    reset() { done = false; },
+    get busy() { return done; },
   };
 }
 
@@ -78,12 +78,12 @@ function createSettler(fire, quiet = 30, cap = 150) {
 // the wait doubles each time, so later messages do not keep restarting a reload that is only slow.
 function createTab(page, act) {
   let up = false, stay = 0, stays = 0;
-  const settle = createSettler(() => { act.reload(page.why); stay = setTimeout(settle.reset, STAY * 2 ** stays++); });
+  const settle = createLatch(() => { act.reload(page.why); stay = setTimeout(settle.reset, STAY * 2 ** stays++); });
   const stale = m => typeof m.epoch === 'number' && typeof page.epoch === 'number' && m.epoch <= page.epoch;
   return {
     message(text) {
       const m = parseMessage(text);
-      if (!m || (settle.busy && m.type !== 'reload')) return; // reloading: only extend the burst
+      if (!m || settle.busy) return; // reloading already: the new page will say what it needs
       if (m.type === 'hello') {
         if (!up) up = true, act.log('connected');
         let d = decideOnHello(page, m);
@@ -312,7 +312,7 @@ function startPage(w, el) {
 
 const api = {
   backoffDelay, scriptURL, socketURL, decideOnHello, parseMessage, matchStylesheets,
-  createSettler, createTab, createConnection, createHub, refreshAsset, scrollToRestore, bust,
+  createLatch, createTab, createConnection, createHub, refreshAsset, scrollToRestore, bust,
 };
 if (typeof module === 'object' && module && module.exports) module.exports = api;
 else if (typeof SharedWorkerGlobalScope === 'function' && g instanceof SharedWorkerGlobalScope) {

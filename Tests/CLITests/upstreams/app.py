@@ -4,7 +4,8 @@
 usage: app.py PORT [STATE_DIR]
 
 With STATE_DIR, every start increments STATE_DIR/generation and writes STATE_DIR/pid-N with
-"pid pgid"; pages show "generation N".
+"pid pgid"; pages show "generation N". STATE_DIR/start-delay (seconds) delays listening;
+STATE_DIR/never-listen makes the app never listen.
 """
 import base64
 import gzip
@@ -270,7 +271,24 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True
 
 
+def wait_before_listening():
+    """STATE_DIR/start-delay (seconds) makes the start slow; STATE_DIR/never-listen makes it hang."""
+    if not STATE:
+        return
+    if os.path.exists(os.path.join(STATE, "never-listen")):
+        print("app: never listening (generation %d)" % GENERATION, flush=True)
+        threading.Event().wait()
+    try:
+        with open(os.path.join(STATE, "start-delay")) as f:
+            delay = float(f.read().strip() or "0")
+    except FileNotFoundError:
+        return
+    print("app: starting slowly (generation %d)" % GENERATION, flush=True)
+    threading.Event().wait(delay)
+
+
 if __name__ == "__main__":
+    wait_before_listening()
     server = Server(("127.0.0.1", PORT), Handler)
     print("app: listening on %d (generation %d)" % (PORT, GENERATION), flush=True)
     server.serve_forever()
