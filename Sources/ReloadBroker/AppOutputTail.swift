@@ -106,6 +106,8 @@ private struct LineAssembler: Sendable, Equatable {
 
     mutating func feed(_ bytes: some Sequence<UInt8>, lineLimit: Int, _ line: (String) -> Void) {
         for byte in bytes {
+            // A newline ends any sequence left open (an unterminated title would hide every line after it).
+            if byte == UInt8(ascii: "\n"), escape != .none { escape = .none }
             switch escape {
             case .escape:
                 switch byte {

@@ -36,6 +36,12 @@ struct AppOutputTailTests {
         #expect(tail.lines.map(\.text) == ["ab"])
     }
 
+    @Test func aSequenceLeftOpenEndsAtTheNewline() {
+        var tail = AppOutputTail()
+        tail.append(Array("a\u{1B}]0;never terminated\nnext line\nb\u{1B}[12\nafter\n".utf8), from: .standardOutput)
+        #expect(tail.lines.map(\.text) == ["a", "next line", "b", "after"])
+    }
+
     @Test func streamsKeepTheirOwnUnfinishedLines() {
         var tail = AppOutputTail()
         tail.append(Array("out-".utf8), from: .standardOutput)
