@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the system packages the project needs are installed (Debian/Ubuntu).
-#   scripts/ensure-deps.sh            libuv1-dev (to build)
+#   scripts/ensure-deps.sh            libuv1-dev (to build); as root also iproute2 (the LAN test's
+#                                     network namespace)
 #   scripts/ensure-deps.sh --browser  also chromium, node and pip (the real-browser tests; pip fetches
 #                                     livereload.js 2.2.1 from the PyPI wheel for the LiveReload ones)
 # As root it installs what is missing with apt-get; otherwise it says what to install.
@@ -8,6 +9,10 @@ set -euo pipefail
 
 need=()
 pkg-config --exists libuv 2>/dev/null || need+=(libuv1-dev pkg-config)
+# The LAN test makes a network namespace (root only; it skips itself without ip or root).
+if [ "$(id -u)" = 0 ]; then
+  command -v ip >/dev/null 2>&1 || need+=(iproute2)
+fi
 if [ "${1:-}" = "--browser" ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   command -v node >/dev/null 2>&1 || need+=(nodejs)

@@ -6,8 +6,29 @@
 /// - `Origin` (WebSocket upgrades; trigger `POST`s when present): loopback origins
 ///   on any port over http or https (the app's page is often on another port than
 ///   the broker), origins whose host is an allowed name, and configured origins.
-///   The opaque origin `null` is refused.
+///   The opaque origin `null` is refused. And the request's own origin: an `Origin` equal to
+///   `http://` + the request's `Host` (default port 80 either way), when that Host passes the Host
+///   check by itself (an IP literal, a loopback name or an allowed name; not `--allow-host '*'`):
+///   the page was served by this broker at that address, so it is same-origin, not cross-site.
+///   That is what lets a phone on the LAN open the socket of the page it got from
+///   `http://192.168.1.20:35729/`. A rebinding page cannot use it: its Host is its own name,
+///   which fails the Host check.
 struct AccessPolicy: Sendable {
+    /// Why an `Origin` may (or may not) open a socket or trigger.
+    enum OriginDecision: Sendable, Equatable {
+        /// `--allow-origin '*'`.
+        case anyOrigin
+        /// Listed in ``allowedOrigins``.
+        case configured
+        /// A loopback name or address, any port.
+        case loopback
+        /// Its host is an allowed name.
+        case allowedName
+        /// The request's own scheme, host and port.
+        case sameOrigin
+        case refused
+    }
+
     let allowedHosts: [String]
     let allowedOrigins: [String]
     let allowsAnyHost: Bool
@@ -28,16 +49,53 @@ struct AccessPolicy: Sendable {
         return Self.isIPLiteral(name) || Self.isLoopbackName(name) || isAllowedName(name)
     }
 
-    /// Whether a browser page of this origin may open a socket or trigger.
-    func allowsOrigin(_ origin: String) -> Bool {
-        if allowsAnyOrigin { return true }
+    /// Whether a browser page of this origin may open a socket or trigger on a request for `requestHost`.
+    func allowsOrigin(_ origin: String, requestHost: String? = nil) -> Bool {
+        decide(origin: origin, requestHost: requestHost) != .refused
+    }
+
+    func decide(origin: String, requestHost: String?) -> OriginDecision {
+        if allowsAnyOrigin { return .anyOrigin }
         let normalized = Self.normalizedOrigin(origin)
-        if allowedOrigins.contains(normalized) { return true }
-        guard let schemeEnd = normalized.firstRange(of: "://") else { return false }
+        if allowedOrigins.contains(normalized) { return .configured }
+        guard let schemeEnd = normalized.firstRange(of: "://") else { return .refused }
         let scheme = normalized[..<schemeEnd.lowerBound]
-        guard scheme == "http" || scheme == "https" else { return false }
-        guard let name = Self.hostName(fromAuthority: String(normalized[schemeEnd.upperBound...])) else { return false }
-        return Self.isLoopbackName(name) || Self.isLoopbackIP(name) || isAllowedName(name)
+        guard scheme == "http" || scheme == "https" else { return .refused }
+        let authority = String(normalized[schemeEnd.upperBound...])
+        guard let name = Self.hostName(fromAuthority: authority) else { return .refused }
+        if Self.isLoopbackName(name) || Self.isLoopbackIP(name) { return .loopback }
+        if isAllowedName(name) { return .allowedName }
+        // The broker speaks plain HTTP: its own pages are http:// pages.
+        if scheme == "http", let requestHost, Self.isSameOrigin(authority: authority, host: requestHost),
+            Self.isIPLiteral(name) || Self.isLoopbackName(name) || isAllowedName(name)
+        {
+            return .sameOrigin
+        }
+        return .refused
+    }
+
+    /// Whether `authority` (an origin's `host[:port]`) is the `Host` header's host and port, port
+    /// 80 when either leaves it out.
+    static func isSameOrigin(authority: String, host: String) -> Bool {
+        guard let originName = hostName(fromAuthority: authority), let hostName = hostName(fromAuthority: host) else {
+            return false
+        }
+        return originName == hostName && port(ofAuthority: authority) == port(ofAuthority: host)
+    }
+
+    /// The port of a valid `host[:port]` or `[v6]:port`, 80 when absent.
+    static func port(ofAuthority authority: String) -> Int? {
+        let afterHost: Substring
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { return nil }
+            afterHost = authority[authority.index(after: close)...]
+        } else {
+            guard let colon = authority.firstIndex(of: ":") else { return 80 }
+            afterHost = authority[colon...]
+        }
+        if afterHost.isEmpty { return 80 }
+        guard afterHost.hasPrefix(":"), let port = Int(afterHost.dropFirst()), (0...65535).contains(port) else { return nil }
+        return port
     }
 
     /// A browser extension's own origin (`chrome-extension://…`, `moz-extension://…`,

@@ -11,8 +11,23 @@ import UVLoop
 /// When the command is the exec guard (``ExecGuard``), the guard applies the grace period itself
 /// and exits only once the whole group is gone; the SIGKILL here comes later, for a guard that
 /// cannot (a SIGKILL to the group would end the guard before the app's processes are gone).
+///
+/// With `capturesOutput` the app's standard output and error are pipes: their bytes still go to
+/// the broker's own (the terminal shows what it always did) and the last of them are kept in
+/// ``output`` for the waiting page, with ``state`` (running, exited with which status…).
 final class AppProcess {
     let command: [String]
+    /// The command as the user wrote it (the guard's last argument), for people to read.
+    let displayCommand: String
+    /// What the current (or last) run printed last; a new run starts empty.
+    private(set) var output: AppOutputTail
+    private(set) var state = AppStatus.State.notStarted
+    /// The output or the state changed.
+    var onChange: () -> Void = {}
+    private let capturesOutput: Bool
+    private let outputLimits: (lines: Int, bytes: Int)
+    /// Counts starts: output still arriving from an earlier run's pipes is not this run's.
+    private var run = 0
     private let loop: EventLoop
     private let logger: Logger
     /// Between SIGTERM to the group and SIGKILL to it, in milliseconds.
@@ -27,14 +42,24 @@ final class AppProcess {
     var onExit: (SpawnedProcess.Exit) -> Void = { _ in }
 
     private var child: SpawnedProcess?
+    /// Ended runs whose output pipes are still open (something they started holds them): closed
+    /// when the app stops, so the loop can end.
+    private var ended: [SpawnedProcess] = []
     private var killTimer: LoopTimer?
     private(set) var isRestarting = false
     private var isStopping = false
 
-    init(command: [String], gracePeriod: Duration, restartGracePeriod: Duration, loop: EventLoop, logger: Logger) {
+    init(
+        command: [String], gracePeriod: Duration, restartGracePeriod: Duration, loop: EventLoop, logger: Logger,
+        capturesOutput: Bool = false, outputLimits: (lines: Int, bytes: Int) = (200, 64 * 1024)
+    ) {
         self.command = command
         let guarded = command.count > 1 && command[1] == ExecGuard.subcommand
         self.isGuarded = guarded
+        self.displayCommand = guarded ? command.last ?? "" : command.joined(separator: " ")
+        self.capturesOutput = capturesOutput
+        self.outputLimits = outputLimits
+        self.output = AppOutputTail(maxLines: outputLimits.lines, maxBytes: outputLimits.bytes)
         self.killDelay = gracePeriod.milliseconds + (guarded ? UInt64(ExecGuard.killSettleMilliseconds) + 1000 : 0)
         self.restartKillDelay = min(restartGracePeriod.milliseconds, gracePeriod.milliseconds)
         self.loop = loop
@@ -46,19 +71,48 @@ final class AppProcess {
     /// The app's process group (its guard's pid), while it runs.
     var processGroup: Int32? { child.map(\.pid) }
 
+    /// A snapshot for the waiting page and the status endpoint.
+    var status: AppStatus {
+        AppStatus(command: displayCommand, state: state, pid: child?.pid, run: run, output: output)
+    }
+
     func start() {
         guard !isStopping, child == nil else { return }
+        run += 1
+        output = AppOutputTail(maxLines: outputLimits.lines, maxBytes: outputLimits.bytes)
         do throws(UVError) {
-            let child = try SpawnedProcess(loop: loop, arguments: command) { [unowned self] exit in
+            let run = self.run
+            let capture: ((OutputPipe.Stream, Span<UInt8>) -> Void)? =
+                capturesOutput
+                ? { [unowned self] stream, bytes in self.captured(bytes, from: stream, run: run) } : nil
+            // Python block-buffers a piped standard output: without this, print() would reach the
+            // terminal (and the page) late.
+            let child = try SpawnedProcess(
+                loop: loop, arguments: command, defaultEnvironment: capturesOutput ? ["PYTHONUNBUFFERED": "1"] : [:],
+                onOutput: capture
+            ) { [unowned self] exit in
                 self.exited(exit)
             }
             self.child = child
-            logger.info("started the app (pid \(child.pid)): \(command.last ?? "")")
+            state = .running
+            logger.info("started the app (pid \(child.pid)): \(displayCommand)")
         } catch {
             logger.error("cannot start the app: \(error)")
+            state = .failedToStart("\(error)")
+            onChange()
             return
         }
+        onChange()
         onStart()
+    }
+
+    private func captured(_ bytes: Span<UInt8>, from stream: OutputPipe.Stream, run: Int) {
+        guard run == self.run else { return }
+        var copy: [UInt8] = []
+        copy.reserveCapacity(bytes.count)
+        for index in bytes.indices { copy.append(bytes[index]) }
+        output.append(copy, from: stream == .standardOutput ? .standardOutput : .standardError)
+        onChange()
     }
 
     /// Stops the running process (if any) and starts a new one once it is gone.
@@ -71,6 +125,8 @@ final class AppProcess {
         guard !isRestarting else { return }  // the next process starts after this change anyway
         logger.info("restarting the app")
         isRestarting = true
+        state = .restarting
+        onChange()
         terminate(child)
         let hurry = hurryTimer ?? LoopTimer(loop: loop)
         hurryTimer = hurry
@@ -88,8 +144,11 @@ final class AppProcess {
     func stop() {
         guard !isStopping else { return }
         isStopping = true
+        state = .stopped
+        for process in ended { process.closeOutput() }
+        ended = []
         if let child {
-            terminate(child)
+            terminate(child)  // its output goes on to the terminal until it has exited
         } else {
             killTimer?.close()
             killTimer = nil
@@ -117,14 +176,32 @@ final class AppProcess {
         if isRestarting || isStopping, let child, child.signalLeftoverGroup(SIGKILL) {
             logger.warning("processes of the app outlived it: SIGKILL to its process group")
         }
+        if let child, child.isOutputOpen {
+            ended.removeAll { !$0.isOutputOpen }
+            ended.append(child)
+        }
         child = nil
         killTimer?.stop()
         hurryTimer?.stop()
         if isStopping {
-            killTimer?.close()
-            killTimer = nil
             hurryTimer?.close()
             hurryTimer = nil
+            // What the app printed last may still be in the pipes: a moment to read it, then
+            // the pipes go whoever else holds them, so the loop can end.
+            let lingering = ended
+            ended = []
+            if lingering.isEmpty {
+                killTimer?.close()
+                killTimer = nil
+            } else if let killTimer {
+                killTimer.start(after: 300) { [unowned self] in
+                    for process in lingering { process.closeOutput() }
+                    self.killTimer?.close()
+                    self.killTimer = nil
+                }
+            } else {
+                for process in lingering { process.closeOutput() }
+            }
             return
         }
         if isRestarting {
@@ -133,6 +210,8 @@ final class AppProcess {
             return
         }
         logger.error("the app \(exit); waiting for a change to start it again")
+        state = .exited(exit)
+        onChange()
         onExit(exit)
     }
 }

@@ -19,6 +19,12 @@ public struct ProxyConfiguration: Sendable {
     public var restartGracePeriod: Duration = .milliseconds(25)
     /// Stop the broker when the app exits by itself (``ReverseProxy/appExit`` tells how).
     public var exitWithApp = false
+    /// With a command: the waiting page shows the last lines the app printed (standard output and
+    /// error, read through pipes and still copied to the broker's own), at most this many. 0 leaves
+    /// the app the broker's own descriptors. Default 200.
+    public var appOutputLines = 200
+    /// ... and at most this many bytes of them. Default 64 KiB.
+    public var appOutputBytes = 64 * 1024
     /// Idle keep-alive connections kept to the app. Default 8.
     public var maxIdleConnections = 8
     /// An idle keep-alive connection to the app is closed after this long. Default 4 s: shorter than

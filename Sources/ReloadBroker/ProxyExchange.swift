@@ -451,7 +451,10 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
         guard finish() else { return }
         if isNavigation {
             proxy.servedWaitingPage()
-            responder.respond(ProxyWaitingPage.response(status: status, app: proxy.configuration.authority, detail: message))
+            responder.respond(
+                ProxyWaitingPage.response(
+                    status: status, app: proxy.configuration.authority, detail: message, appStatus: proxy.app?.status,
+                    prefix: proxy.core.configuration.prefix))
         } else {
             var response = BrokerCore.plain(status, "reload-broker: \(message)\n")
             response.head.headers.add("Retry-After", "1")

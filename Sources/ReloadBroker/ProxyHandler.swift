@@ -17,6 +17,7 @@ import UVLoop
 public final class ReverseProxy: StreamingRequestHandler, BrokerAttachment, @unchecked Sendable {
     public let configuration: ProxyConfiguration
     private let exitStatus = PthreadLocked<SpawnedProcess.Exit?>(nil)
+    private let latestStatus = PthreadLocked<AppStatus?>(nil)
     /// Loop-bound; set in `attach` (before the loop runs) and then used on the loop's thread only.
     private var state: ProxyState?
 
@@ -28,6 +29,12 @@ public final class ReverseProxy: StreamingRequestHandler, BrokerAttachment, @unc
     public var appExit: SpawnedProcess.Exit? { exitStatus.withLock { $0 } }
 
     func recordExit(_ exit: SpawnedProcess.Exit) { exitStatus.withLock { $0 = exit } }
+
+    /// The app's command, state and last output (with ``ProxyConfiguration/command``; nil without).
+    /// Safe from any thread: a snapshot taken at its latest change.
+    public var appStatus: AppStatus? { latestStatus.withLock { $0 } }
+
+    func publish(_ status: AppStatus?) { latestStatus.withLock { $0 = status } }
 
     public func handle(_ request: HTTPRequest, responder: HTTPResponder) {
         // Not used: the connection delivers heads through handle(head:responder:).
@@ -46,7 +53,7 @@ public final class ReverseProxy: StreamingRequestHandler, BrokerAttachment, @unc
         // The app's own WebSockets (HMR, live data) get the broker's cross-site WebSocket hijacking
         // defence too: a page of a foreign origin cannot open one through the proxy.
         if head.headers.contains("Upgrade"), let origin = head.headers["Origin"],
-            !responder.connection.core.policy.allowsOrigin(origin)
+            !responder.connection.core.policy.allowsOrigin(origin, requestHost: head.headers["Host"])
         {
             state.logger.warning("refused a proxied WebSocket from a foreign Origin", metadata: ["origin": "\(origin)"])
             responder.connection.fail(

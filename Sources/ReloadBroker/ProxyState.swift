@@ -51,7 +51,7 @@ final class ProxyState {
     private var reloadWhenUp = false
 
     /// The app's process (with a command).
-    private var app: AppProcess?
+    private(set) var app: AppProcess?
     private var restarting: Bool { app?.isRestarting ?? false }
     private var restartDetector = RestartDetector()
     private var livenessTicks = 0
@@ -307,8 +307,10 @@ final class ProxyState {
         guard let command = configuration.command else { return }
         let app = AppProcess(
             command: command, gracePeriod: configuration.gracePeriod, restartGracePeriod: configuration.restartGracePeriod,
-            loop: loop, logger: logger)
+            loop: loop, logger: logger, capturesOutput: configuration.appOutputLines > 0,
+            outputLimits: (configuration.appOutputLines, configuration.appOutputBytes))
         self.app = app
+        app.onChange = { [unowned self, unowned app] in self.owner.publish(app.status) }
         app.onStart = { [unowned self] in
             // Held requests go to it as soon as it accepts connections.
             self.beginStart(announce: false)

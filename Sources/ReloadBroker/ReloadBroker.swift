@@ -231,10 +231,17 @@ public final class ReloadBroker: Sendable {
     public var instanceID: String { shared.instanceID }
     /// WebSocket clients connected now.
     public var connectedClients: Int { shared.clients.load(ordering: .relaxed) }
-    /// The base URL (`http://127.0.0.1:35729`).
+    /// The base URL (`http://127.0.0.1:35729`); bound to every address (`0.0.0.0`, `::`), the
+    /// loopback one (``networkURLs`` lists the others).
     public var url: String {
-        let host = configuration.host.contains(":") && !configuration.host.hasPrefix("[") ? "[\(configuration.host)]" : configuration.host
-        return "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)"
+        let bound = configuration.host
+        let host = bound.contains(":") && !bound.hasPrefix("[") ? "[\(bound)]" : bound
+        let shown = switch host {
+        case "0.0.0.0": "127.0.0.1"
+        case "[::]": "[::1]"
+        default: host
+        }
+        return "http://\(shown):\(port)"
     }
     /// The `<script>` tag for a page rendered now; put it in the page's `<head>`.
     /// Its `src` is relative to the broker's origin; embedders serving pages from another

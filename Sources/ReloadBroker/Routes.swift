@@ -14,6 +14,7 @@ import WebSocketCodec
 /// | `/client.js` | GET, HEAD | the client script |
 /// | `/health` | GET, HEAD | `{"status":"ok","instance":…,"epoch":…,"clients":…}` |
 /// | `/trigger` | POST | broadcast; optional `{"path":"…"}` body or `?path=`; answers how many clients it reached |
+/// | `/app` | GET, HEAD | the proxied app's command, state and last output (``AppStatus``; 404 without `--exec`) |
 ///
 /// Everything else goes to the configured fallback handler, or the demo page.
 extension BrokerCore {
@@ -60,6 +61,8 @@ extension BrokerCore {
             responder.respond(Self.json(.ok, body + "\n"))
         case "/trigger":
             trigger(request, responder: responder)
+        case "/app":
+            appStatus(request, responder: responder)
         default:
             responder.respond(Self.plain(.notFound, "Unknown broker endpoint \(path).\n"))
         }
@@ -87,7 +90,7 @@ extension BrokerCore {
             responder.respond(response)
             return
         }
-        if let origin = head.headers["Origin"], !policy.allowsOrigin(origin),
+        if let origin = head.headers["Origin"], !policy.allowsOrigin(origin, requestHost: head.headers["Host"]),
             dialect == .broker || !AccessPolicy.isBrowserExtensionOrigin(origin)
         {
             logger.warning("refused a WebSocket from a foreign Origin", metadata: ["origin": "\(origin)"])
@@ -122,6 +125,33 @@ extension BrokerCore {
             response.headers.replaceOrAdd("Connection", "close")
             responder.respond(response, body: Array((reason + "\n").utf8))
         }
+    }
+
+    /// The waiting page's live view of the app. Same-origin reads only: no CORS headers (a page of
+    /// another origin cannot read it), the Host check above (no DNS rebinding), and requests a
+    /// browser marks cross-site are refused outright.
+    private func appStatus(_ request: HTTPRequest, responder: HTTPResponder) {
+        guard allowMethods(["GET", "HEAD"], responder) else { return }
+        if request.head.headers["Sec-Fetch-Site"]?.lowercased() == "cross-site" {
+            responder.respond(Self.plain(.forbidden, "Cross-site requests may not read the app's output.\n"))
+            return
+        }
+        guard let status = (configuration.fallback as? ReverseProxy)?.appStatus else {
+            responder.respond(Self.plain(.notFound, "No app command runs here (proxy --exec runs one).\n"))
+            return
+        }
+        let tag = status.tag
+        if request.head.headers["If-None-Match"] == tag {
+            var head = ResponseHead(status: .notModified)
+            head.headers.add("ETag", tag)
+            head.headers.add("Cache-Control", "no-store")
+            responder.respond(head, body: [])
+            return
+        }
+        var response = Self.json(.ok, status.json + "\n")
+        response.head.headers.add("ETag", tag)
+        response.head.headers.add("X-Content-Type-Options", "nosniff")
+        responder.respond(response)
     }
 
     private func trigger(_ request: HTTPRequest, responder: HTTPResponder) {
@@ -165,7 +195,7 @@ extension BrokerCore {
     /// `<img src=…/changed>` is a GET without Origin). Then the token, when configured.
     func triggerRefusal(_ head: RequestHead) -> Response? {
         if let origin = head.headers["Origin"] {
-            guard policy.allowsOrigin(origin) else {
+            guard policy.allowsOrigin(origin, requestHost: head.headers["Host"]) else {
                 logger.warning("refused a trigger from a foreign Origin", metadata: ["origin": "\(origin)", "path": "\(head.path)"])
                 return Self.plain(.forbidden, "Origin \"\(origin)\" may not trigger reloads.\n")
             }

@@ -37,6 +37,11 @@ public enum ExecGuard {
         // become our children: we can wait for them, and reap them.
         _ = rb_set_child_subreaper()
 
+        // With the app's output captured, our standard error is a pipe to the broker: once the
+        // broker is gone, a write to it must fail (EPIPE), not end the guard before the app.
+        // The command gets the default action back (below).
+        signal(SIGPIPE, SIG_IGN)
+
         var signals = sigset_t()
         sigemptyset(&signals)
         for signal in [SIGTERM, SIGINT, SIGHUP, SIGCHLD, hurrySignal] { sigaddset(&signals, signal) }
@@ -47,7 +52,11 @@ public enum ExecGuard {
         var empty = sigset_t()
         sigemptyset(&empty)
         posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGPIPE)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let words: [String] = ["sh", "-c", command]
         var arguments: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
         var child: pid_t = 0

@@ -6,8 +6,10 @@ import CLibUV
 /// A child process on the loop (`uv_process_t`), started in a process group of its own
 /// (`UV_PROCESS_DETACHED`: `setsid`), so ``signalGroup(_:)`` reaches everything it started.
 ///
-/// Standard input is `/dev/null`; standard output and error are the broker's own (inherited).
-/// The exit callback runs on the loop's thread; the handle closes itself after it.
+/// Standard input is `/dev/null`; standard output and error are the broker's own (inherited), or,
+/// with `onOutput`, pipes whose bytes are copied to the broker's own and handed to `onOutput`
+/// (see ``OutputPipe``). The exit callback runs on the loop's thread; the handle closes itself
+/// after it. The pipes close at end of input (every writer gone) or with ``closeOutput()``.
 public final class SpawnedProcess: LoopHandle {
     /// How a child ended.
     public struct Exit: Sendable, Equatable, CustomStringConvertible {
@@ -15,6 +17,11 @@ public final class SpawnedProcess: LoopHandle {
         public var status: Int64
         /// The signal that killed it, 0 when it exited.
         public var signal: Int32
+
+        public init(status: Int64, signal: Int32) {
+            self.status = status
+            self.signal = signal
+        }
 
         public var description: String {
             signal != 0 ? "killed by signal \(signal)" : "exited with status \(status)"
@@ -26,9 +33,16 @@ public final class SpawnedProcess: LoopHandle {
     /// Set once it has exited.
     public private(set) var exit: Exit?
     private var onExit: ((Exit) -> Void)?
+    /// The reading ends of the child's output, when it is captured.
+    private var pipes: [OutputPipe] = []
 
     /// Starts `arguments[0]` (looked up in `PATH` when it has no `/`) with `arguments`.
-    public init(loop: EventLoop, arguments: [String], onExit: @escaping (Exit) -> Void) throws(UVError) {
+    /// `defaultEnvironment` sets variables the broker's own environment does not have.
+    public init(
+        loop: EventLoop, arguments: [String], defaultEnvironment: [String: String] = [:],
+        onOutput: ((OutputPipe.Stream, Span<UInt8>) -> Void)? = nil,
+        onExit: @escaping (Exit) -> Void
+    ) throws(UVError) {
         precondition(!arguments.isEmpty, "no program to run")
         // libuv learns of the exit through SIGCHLD: it must not stay blocked in the loop's thread
         // (a parent such as a test runner may have started us with it blocked).
@@ -39,34 +53,71 @@ public final class SpawnedProcess: LoopHandle {
         var cStrings: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
         cStrings.append(nil)
         defer { for pointer in cStrings { free(pointer) } }
+        var environment: [UnsafeMutablePointer<CChar>?] = []
+        if !defaultEnvironment.isEmpty {
+            var index = 0
+            while let entry = environ[index] {
+                environment.append(strdup(entry))
+                index += 1
+            }
+            for (name, value) in defaultEnvironment.sorted(by: { $0.key < $1.key }) where getenv(name) == nil {
+                environment.append(strdup("\(name)=\(value)"))
+            }
+            environment.append(nil)
+        }
+        defer { for pointer in environment { free(pointer) } }
         var stdio = [uv_stdio_container_t](repeating: uv_stdio_container_t(), count: 3)
         stdio[0].flags = UV_IGNORE
-        stdio[1].flags = UV_INHERIT_FD
-        stdio[1].data.fd = 1
-        stdio[2].flags = UV_INHERIT_FD
-        stdio[2].data.fd = 2
+        if let onOutput {
+            for (index, stream) in [(1, OutputPipe.Stream.standardOutput), (2, .standardError)] {
+                let pipe = OutputPipe(loop: loop, stream: stream) { bytes in onOutput(stream, bytes) }
+                pipes.append(pipe)
+                stdio[index].flags = uv_stdio_flags(UV_CREATE_PIPE.rawValue | UV_WRITABLE_PIPE.rawValue)
+                stdio[index].data.stream = OpaquePointer(pipe.pipe).assumingMemory(uv_stream_t.self)
+            }
+        } else {
+            stdio[1].flags = UV_INHERIT_FD
+            stdio[1].data.fd = 1
+            stdio[2].flags = UV_INHERIT_FD
+            stdio[2].data.fd = 2
+        }
         let status = cStrings.withUnsafeMutableBufferPointer { argv in
             stdio.withUnsafeMutableBufferPointer { stdio in
-                var options = uv_process_options_t()
-                options.file = UnsafePointer(argv[0])
-                options.args = argv.baseAddress
-                options.stdio_count = 3
-                options.stdio = stdio.baseAddress
-                options.flags = UInt32(UV_PROCESS_DETACHED.rawValue)
-                options.exit_cb = { raw, status, signal in
-                    let child = LoopHandle.object(raw!.pointee.data, as: SpawnedProcess.self)
-                    child.didExit(Exit(status: status, signal: signal))
+                environment.withUnsafeMutableBufferPointer { envp in
+                    var options = uv_process_options_t()
+                    options.file = UnsafePointer(argv[0])
+                    options.args = argv.baseAddress
+                    options.env = envp.isEmpty ? nil : envp.baseAddress
+                    options.stdio_count = 3
+                    options.stdio = stdio.baseAddress
+                    options.flags = UInt32(UV_PROCESS_DETACHED.rawValue)
+                    options.exit_cb = { raw, status, signal in
+                        let child = LoopHandle.object(raw!.pointee.data, as: SpawnedProcess.self)
+                        child.didExit(Exit(status: status, signal: signal))
+                    }
+                    return uv_spawn(loop.raw, process, &options)
                 }
-                return uv_spawn(loop.raw, process, &options)
             }
         }
         // uv_spawn initialises the handle even when it fails: it must be closed either way.
         attach()
         if status < 0 {
             close()
+            closeOutput()
             throw UVError(code: status, operation: "spawn(\(arguments[0]))")
         }
         pid = process.pointee.pid
+        for pipe in pipes { pipe.startReading() }
+    }
+
+    /// Whether a pipe of the child's output is still open (a process it started may hold it).
+    public var isOutputOpen: Bool { pipes.contains { !$0.isClosing } }
+
+    /// Stops reading the child's output (the broker is stopping: a process that left the group
+    /// may hold the pipes open forever).
+    public func closeOutput() {
+        for pipe in pipes { pipe.close() }
+        pipes = []
     }
 
     private func didExit(_ exit: Exit) {

@@ -76,8 +76,10 @@ func makeBroker(_ configuration: BrokerConfiguration, logger: Logger) throws -> 
     }
 }
 
-/// The start-up line about watching, then runs the broker until it stops.
+/// The start-up lines about the network and watching, then runs the broker until it stops.
 func announceAndRun(_ broker: ReloadBroker, watched: [String], quiet: Bool) {
+    // Bound beyond loopback: where phones and other machines reach it (one line per address).
+    for url in broker.networkURLs { print("reload-broker: on your network: \(url)/") }
     if watched.isEmpty {
         print("reload-broker: watching nothing; trigger with: curl -X POST \(broker.url)\(broker.configuration.prefix)/trigger")
     } else {

@@ -67,6 +67,18 @@ final class DevToolsPage {
         return (result?["result"] as? [String: Any])?["value"]
     }
 
+    /// Waits (bounded by the call's timeout) for the promise `expression` makes, and returns its value.
+    func evaluateAwaitingPromise(_ expression: String) throws -> Any? {
+        let array = try JSONSerialization.data(withJSONObject: [expression])
+        let quoted = String(decoding: array, as: UTF8.self).dropFirst().dropLast()
+        let answer = try call("Runtime.evaluate", #"{"expression":\#(quoted),"returnByValue":true,"awaitPromise":true}"#)
+        let result = answer["result"] as? [String: Any]
+        if let exception = result?["exceptionDetails"] {
+            throw BrowserTestError(description: "evaluating \(expression) threw: \(exception)")
+        }
+        return (result?["result"] as? [String: Any])?["value"]
+    }
+
     /// Turns on the Page domain: from then on JavaScript dialogs (also `beforeunload`) are reported
     /// as `Page.javascriptDialogOpening` and stay open until ``answerDialog(accept:)``.
     func enablePageEvents() throws { _ = try call("Page.enable") }

@@ -68,6 +68,84 @@ struct ProxyBrowserTests {
             #expect(collector.events { $0.kind == "loaded" }.map(\.load) == [1, 2, 3])
         }
     }
+
+    /// An app that crashes at start: the browser shows its error on the waiting page; a save that
+    /// crashes it differently shows the new error without a manual reload; a save that fixes it
+    /// turns the page into the app with exactly one navigation.
+    @Test func theAppsErrorShowsInThePageAndAFixTurnsItIntoTheApp() throws {
+        let source = try TemporaryFolder()
+        try source.write("app.py", ErrorPageApps.broken(marker: "FIRST-ERROR-41"))
+        let appPort = try freePort()
+        let (proxy, port) = try startProxy([
+            "--upstream", "http://127.0.0.1:\(appPort)", "--exec", "exec python3 '\(source.path)/app.py' \(appPort)",
+            "--watch", source.path, "--grace-period", "1000",
+        ])
+        defer {
+            proxy.signal(SIGTERM)
+            _ = try? proxy.waitForExit(timeout: 10)
+        }
+        try proxy.waitForError(containing: "the app exited with status 1", timeout: 15)
+        let url = "http://127.0.0.1:\(port)/"
+        let browser = try Chromium(url: url)
+        defer { browser.stop() }
+        try withDiagnostics(browser) {
+            try waitForHealth(port, "the waiting page's socket") { $0.clients == 1 }
+            let devtools = try DevToolsPage(browser)
+            let shown = try devtools.evaluate("document.body.innerText") as? String ?? ""
+            #expect(shown.contains("FIRST-ERROR-41 <b>not defined</b> & more"))  // escaped: shown as text
+            #expect(shown.contains("The app exited with status 1."))
+            #expect(try devtools.evaluate("document.querySelectorAll('#reload-broker-output b').length") as? Int == 0)
+
+            // Saved, still broken: the new run's error replaces the old one (the page's live view
+            // rewrites it in place).
+            try source.write("app.py", ErrorPageApps.broken(marker: "SECOND-ERROR-42"))
+            #expect(try awaitInPage(devtools, Self.textAppears("SECOND-ERROR-42")) == url)
+            let text = try devtools.evaluate("document.body.innerText") as? String ?? ""
+            #expect(!text.contains("FIRST-ERROR-41"))
+            let before = try devtools.documents().loads.count
+
+            // Fixed: one navigation, straight into the app.
+            try source.write("app.py", ErrorPageApps.fixed(title: "FIXED-APP"))
+            #expect(try awaitInPage(devtools, Self.titleIs("FIXED-APP")) == url)
+            try waitForHealth(port, "the app page's socket") { $0.clients == 1 }
+            let (loads, title) = try devtools.documents()
+            #expect(Array(loads.dropFirst(before)) == [.init(url: url, status: 200)])
+            #expect(title == "FIXED-APP")
+        }
+    }
+
+    /// A promise resolving to the page's URL once its text contains `text` (a DOM mutation).
+    private static func textAppears(_ text: String) -> String {
+        whenTrue(#"document.body && document.body.innerText.includes("\#(text)")"#)
+    }
+
+    /// A promise resolving to the page's URL once its title is `title`.
+    private static func titleIs(_ title: String) -> String {
+        whenTrue(#"document.title === "\#(title)""#)
+    }
+
+    private static func whenTrue(_ condition: String) -> String {
+        """
+        new Promise(resolve => {
+          const done = () => (\(condition)) && (resolve(location.href), true);
+          if (!done()) new MutationObserver(done).observe(document, {subtree: true, childList: true, characterData: true});
+        })
+        """
+    }
+}
+
+/// Awaits a promise in the page; a navigation destroys it (the call fails), so it is made again in
+/// the new page (bounded: a few navigations, each call bounded by its timeout).
+private func awaitInPage(_ devtools: DevToolsPage, _ promise: String) throws -> String? {
+    var lastError: (any Error)?
+    for _ in 0..<4 {
+        do {
+            return try devtools.evaluateAwaitingPromise(promise) as? String
+        } catch {
+            lastError = error
+        }
+    }
+    throw lastError ?? BrowserTestError(description: "no answer")
 }
 
 // MARK: Helpers

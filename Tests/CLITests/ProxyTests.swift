@@ -381,7 +381,8 @@ struct ProxyTests {
         let waiting = try httpRequest(port: session.port, path: "/", headers: pageHeaders)
         #expect(waiting.status == 504)
         #expect(waiting.text.contains("data-reload-broker"))  // the waiting page, with the client
-        #expect(!waiting.text.contains("generation"))
+        #expect(!waiting.text.contains("<p>generation"))  // not the app's page
+        #expect(waiting.text.contains("never listening (generation 2)"))  // what the app printed
         // A fix: the next start listens, and the waiting page's tab reloads once into the app.
         try FileManager.default.removeItem(atPath: session.state.path + "/never-listen")
         try session.source.write("app.txt", "fixed")
