@@ -8,6 +8,8 @@ whether the page was reloaded. The time of a report is when its `Runtime.binding
 reaches the harness, on the harness's monotonic clock (the same CLOCK_MONOTONIC as the save).
 """
 import json
+import statistics
+import time
 
 from cdp import CDPError
 
@@ -79,6 +81,18 @@ class Probe:
         await self.tab.call("Page.navigate", {"url": url})
         report, _ = await self.wait(seen, timeout, f"{url} to show {marker!r}")
         return report["token"]
+
+    async def round_trip(self, count=20):
+        """Median ms from sending a Runtime.evaluate that calls the binding to its bindingCalled
+        event: an upper bound on how late a report reaches the harness."""
+        times = []
+        for n in range(count):
+            future = self.expect("ping", n)
+            start = time.monotonic()
+            await self.tab.evaluate(f"window.{BINDING}(JSON.stringify({{token: '', kind: 'ping', value: {n}}}))")
+            _, received = await self.wait(future, 5.0, "a ping through the binding")
+            times.append((received - start) * 1000)
+        return statistics.median(times)
 
     async def token(self):
         return await self.tab.evaluate("window.__benchToken || null")

@@ -14,6 +14,7 @@ import time
 import browser as chromium
 import machine
 import report
+from probe import Probe
 from proxy_bench import LABELS as PROXY_LABELS, ProxyRun
 from serve_bench import ServeRun
 from servers import tools as serve_tools
@@ -113,6 +114,11 @@ async def main(args):
     began = time.monotonic()
     browser = await chromium.Chromium.start()
     try:
+        tab = await browser.cdp.new_tab()
+        document["probe_round_trip_ms"] = round(await (await Probe.attach(tab)).round_trip(), 2)
+        await browser.cdp.close_tab(tab)
+        print(f"probe: a binding call reaches the harness within {document['probe_round_trip_ms']} ms "
+              "(median evaluate -> bindingCalled round trip)")
         serve_wanted = [s for s in scenarios if s in SERVE_SCENARIOS]
         if serve_wanted:
             for name in tools:
@@ -126,6 +132,24 @@ async def main(args):
     document["load_end"] = machine.load_average()
     document["seconds"] = round(time.monotonic() - began, 1)
     print_and_save(document, scenarios, tools, available, args)
+    return failures(document)
+
+
+def failures(document):
+    """What makes a --quick run fail: a save that timed out, a scenario that failed, or our
+    stylesheet save reloading the page instead of swapping it."""
+    found = []
+    for name, scenarios in document["results"].items():
+        for scenario, result in scenarios.items():
+            if "error" in result:
+                found.append(f"{name} {scenario}: {result['error'][:200]}")
+                continue
+            series = result.get("tabs") or [result.get("samples", [])]
+            if any(v is None for s in series for v in s):
+                found.append(f"{name} {scenario}: a save timed out")
+            if name == "ours" and scenario == "css" and result.get("reloaded"):
+                found.append(f"ours css: the page reloaded on {result['reloaded']} stylesheet saves")
+    return found
 
 
 def print_and_save(document, scenarios, tools, available, args):
@@ -188,7 +212,11 @@ def print_and_save(document, scenarios, tools, available, args):
 if __name__ == "__main__":
     arguments = parse()
     try:
-        asyncio.run(main(arguments))
+        problems = asyncio.run(main(arguments))
     except chromium.StartError as error:
         log(str(error))
+        sys.exit(1)
+    if arguments.quick and problems:
+        for problem in problems:
+            log(f"FAILED: {problem}")
         sys.exit(1)

@@ -39,6 +39,8 @@ class ServeRun:
             probe = await Probe.attach(tab)
             await probe.open(self.url, marker, timeout=self.config.timeout)
             probes.append(probe)
+        # Every tab must be a visible one (its own window): hidden tabs get throttled timers and frames.
+        self.visibility = [await probe.tab.evaluate("document.visibilityState") for probe in probes]
         return probes
 
     async def _close(self, probes):
@@ -83,7 +85,7 @@ class ServeRun:
         finally:
             await self._close(probes)
         return {"samples": series[0], "tabs": series if tab_count > 1 else None,
-                "navigations": navigations[1:]}
+                "navigations": navigations[1:], "visibility": self.visibility}
 
     async def css(self, saves):
         probes = await self._tabs(1, self.version)
