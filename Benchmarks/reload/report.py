@@ -1,6 +1,7 @@
 """Statistics, the side-by-side text table, and the JSON/CSV files."""
 import csv
 import json
+import math
 import statistics
 
 
@@ -25,7 +26,7 @@ def cell(stats, ours=None):
         return "failed"
     if not stats.get("n"):
         return f"timeout ({stats.get('timeouts', 0)})"
-    text = f"{stats['median']:.1f} ({stats['min']:.0f}-{stats['max']:.0f})"
+    text = f"{stats['median']:.1f} ({math.floor(stats['min'])}-{math.ceil(stats['max'])})"
     if ours and ours.get("n") and ours["median"] > 0:
         text += f" {stats['median'] / ours['median']:.2f}x"
     if stats.get("timeouts"):

@@ -15,8 +15,9 @@ import browser as chromium
 import machine
 import report
 from probe import Probe
-from proxy_bench import LABELS as PROXY_LABELS, ProxyRun
-from serve_bench import ServeRun
+import proxy_bench
+from proxy_bench import LABELS as PROXY_LABELS
+import serve_bench
 from servers import tools as serve_tools
 
 SERVE_SCENARIOS = ["serve", "css", "tabs"]
@@ -120,13 +121,12 @@ async def main(args):
         print(f"probe: a binding call reaches the harness within {document['probe_round_trip_ms']} ms "
               "(median evaluate -> bindingCalled round trip)")
         serve_wanted = [s for s in scenarios if s in SERVE_SCENARIOS]
-        if serve_wanted:
-            for name in tools:
-                run = ServeRun(browser.cdp, available[name], config, log)
-                document["results"][name] = await run.run(serve_wanted, args.saves)
+        if serve_wanted and tools:
+            document["results"].update(await serve_bench.run(
+                browser.cdp, [available[name] for name in tools], config, serve_wanted, args.saves, log))
         if "proxy" in scenarios:
             variants = [v for v in args.proxy_variants.split(",") if v]
-            document["results"]["proxy"] = await ProxyRun(browser.cdp, config, log).run(variants, args.saves)
+            document["results"]["proxy"] = await proxy_bench.run(browser.cdp, config, variants, args.saves, log)
     finally:
         await browser.stop()
     document["load_end"] = machine.load_average()

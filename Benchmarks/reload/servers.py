@@ -20,7 +20,11 @@ class ServeTool:
 
     async def start(self, root, port, log_path):
         group = Group(self._argv(root, port), cwd=root, log_path=log_path)
-        await wait_http(port, "/index.html", timeout=20.0, group=group)
+        try:
+            await wait_http(port, "/index.html", timeout=20.0, group=group)
+        except BaseException:
+            group.stop()
+            raise
         return group
 
 
