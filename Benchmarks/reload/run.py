@@ -4,7 +4,9 @@ Run it through scripts/bench-reload.sh, which builds the broker and installs the
 """
 import argparse
 import asyncio
+import contextlib
 import datetime
+import io
 import json
 import os
 import subprocess
@@ -110,16 +112,19 @@ async def main(args):
         "skipped": {name: skipped[name] for name in wanted if name in skipped},
         "results": {},
     }
-    print(f"machine: {document['machine']}  load average at start: {document['load_start']}")
-    print(f"versions: {document['versions']}  broker commit {document['commit']}")
+    header = (f"machine: {document['machine']}  load average at start: {document['load_start']}\n"
+              f"versions: {document['versions']}  broker commit {document['commit']}\n")
+    print(header, end="", flush=True)
     began = time.monotonic()
     browser = await chromium.Chromium.start()
     try:
         tab = await browser.cdp.new_tab()
         document["probe_round_trip_ms"] = round(await (await Probe.attach(tab)).round_trip(), 2)
         await browser.cdp.close_tab(tab)
-        print(f"probe: a binding call reaches the harness within {document['probe_round_trip_ms']} ms "
-              "(median evaluate -> bindingCalled round trip)")
+        probe_line = (f"probe: a binding call reaches the harness within {document['probe_round_trip_ms']} ms "
+                      "(median evaluate -> bindingCalled round trip)\n")
+        header += probe_line
+        print(probe_line, end="", flush=True)
         serve_wanted = [s for s in scenarios if s in SERVE_SCENARIOS]
         if serve_wanted and tools:
             document["results"].update(await serve_bench.run(
@@ -131,7 +136,12 @@ async def main(args):
         await browser.stop()
     document["load_end"] = machine.load_average()
     document["seconds"] = round(time.monotonic() - began, 1)
-    print_and_save(document, scenarios, tools, available, args)
+    text = io.StringIO()
+    with contextlib.redirect_stdout(text):
+        stem = print_and_save(document, scenarios, tools, available, args)
+    print(text.getvalue(), end="")
+    with open(stem + ".txt", "w") as f:
+        f.write(header + text.getvalue())
     return failures(document)
 
 
@@ -206,7 +216,8 @@ def print_and_save(document, scenarios, tools, available, args):
     stem = os.path.join(args.out, f"reload-{tag}")
     document["summary"] = [{"scenario": s, "tool": t, **st} for s, t, st in csv_rows]
     report.write_files(stem, document, csv_rows)
-    print(f"results: {stem}.json {stem}.csv")
+    print(f"results: {stem}.json {stem}.csv {stem}.txt")
+    return stem
 
 
 if __name__ == "__main__":
