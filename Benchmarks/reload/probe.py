@@ -4,8 +4,14 @@ Runtime binding, the marker element's text and computed colour each time either 
 It checks on every DOM mutation (so a new document's text is seen the moment the parser
 inserts it), on every resource `load` event (a swapped stylesheet applies when it loads) and, in
 the stylesheet scenario, on every animation frame as a backstop. Each document draws a random token, so a report tells
-whether the page was reloaded. The time of a report is when its `Runtime.bindingCalled` event
-reaches the harness, on the harness's monotonic clock (the same CLOCK_MONOTONIC as the save).
+whether the page was reloaded.
+
+The time of a report is the page's own clock at the moment it saw the change, converted to the
+harness's monotonic clock: Chromium's `performance.timeOrigin + performance.now()` is
+CLOCK_MONOTONIC plus the wall clock's offset, which the harness reads too. `calibrate()` checks
+the conversion at start (each ping's page time must fall between the harness's send and receive
+times); if it does not hold, a report's time is when its `Runtime.bindingCalled` event reaches
+the harness instead (later by the event's delivery lag, which is recorded either way).
 """
 import json
 import statistics
@@ -22,7 +28,8 @@ PAGE_SCRIPT = r"""
   window.__benchToken = token;
   let text = null, color = null;
   const report = (kind, value) => {
-    try { window.%(binding)s(JSON.stringify({token, kind, value})); } catch (e) {}
+    const at = performance.timeOrigin + performance.now();
+    try { window.%(binding)s(JSON.stringify({token, kind, value, at})); } catch (e) {}
   };
   const check = () => {
     const el = document.getElementById('marker');
@@ -38,6 +45,27 @@ PAGE_SCRIPT = r"""
   window.__benchFrames = () => { const frame = () => { check(); requestAnimationFrame(frame); }; requestAnimationFrame(frame); };
 })();
 """ % {"binding": BINDING}
+
+
+class Clock:
+    """Page time (ms since the epoch, Chromium's clock) -> harness monotonic seconds."""
+    offset = None      # wall - monotonic, seconds, once calibrated
+    lags = []          # ms from a report's page time to its arrival at the harness
+
+    @classmethod
+    def wall_offset(cls):
+        a = time.monotonic()
+        wall = time.time()
+        b = time.monotonic()
+        return wall - (a + b) / 2
+
+    @classmethod
+    def seen(cls, report, received):
+        if cls.offset is None or not isinstance(report.get("at"), (int, float)):
+            return received
+        at = report["at"] / 1000 - cls.offset
+        cls.lags.append((received - at) * 1000)
+        return at
 
 
 class Probe:
@@ -73,8 +101,10 @@ class Probe:
         return self.tab.watch(match)
 
     async def wait(self, future, timeout, what):
+        """(report, when the page saw it on the harness's monotonic clock)."""
         params, received = await self.tab.wait(future, timeout, what)
-        return json.loads(params["payload"]), received
+        report = json.loads(params["payload"])
+        return report, Clock.seen(report, received)
 
     async def open(self, url, marker, timeout=15.0):
         """Navigates to `url` and waits until the marker shows `marker`; returns the page's token."""
@@ -83,17 +113,24 @@ class Probe:
         report, _ = await self.wait(seen, timeout, f"{url} to show {marker!r}")
         return report["token"]
 
-    async def round_trip(self, count=20):
-        """Median ms from sending a Runtime.evaluate that calls the binding to its bindingCalled
-        event: an upper bound on how late a report reaches the harness."""
-        times = []
+    async def calibrate(self, count=20):
+        """Pings through the binding: sets Clock.offset if every ping's page time, converted,
+        falls between its send and its arrival (1 ms of slack). Returns (median round trip ms,
+        whether the page clock is used)."""
+        offset = Clock.wall_offset()
+        trips, inside = [], 0
         for n in range(count):
             future = self.expect("ping", n)
             start = time.monotonic()
-            await self.tab.evaluate(f"window.{BINDING}(JSON.stringify({{token: '', kind: 'ping', value: {n}}}))")
-            _, received = await self.wait(future, 5.0, "a ping through the binding")
-            times.append((received - start) * 1000)
-        return statistics.median(times)
+            await self.tab.evaluate(f"window.{BINDING}(JSON.stringify({{token: '', kind: 'ping', value: {n}, "
+                                    "at: performance.timeOrigin + performance.now()}))")
+            params, received = await self.tab.wait(future, 5.0, "a ping through the binding")
+            at = json.loads(params["payload"])["at"] / 1000 - offset
+            inside += start - 0.001 <= at <= received + 0.001
+            trips.append((received - start) * 1000)
+        if inside == count:
+            Clock.offset = offset
+        return statistics.median(trips), inside == count
 
     async def check_every_frame(self):
         await self.tab.evaluate("window.__benchFrames && window.__benchFrames()")

@@ -78,8 +78,8 @@ class VariantRun:
         start = time.monotonic()
         pages.write(self.main, pages.fastapi_app(self.version, self.seed), self.config.atomic)
         try:
-            _, received = await self.probe.wait(future, self.config.proxy_timeout, f"{self.version} ({self.name})")
-            value = (received - start) * 1000
+            _, seen = await self.probe.wait(future, self.config.proxy_timeout, f"{self.version} ({self.name})")
+            value = (seen - start) * 1000
         except CDPError as error:
             self.log(f"proxy {self.name}: {error}\n{self.group.log_tail()}")
             value = None

@@ -16,7 +16,7 @@ import time
 import browser as chromium
 import machine
 import report
-from probe import Probe
+from probe import Clock, Probe
 import proxy_bench
 from proxy_bench import LABELS as PROXY_LABELS
 import serve_bench
@@ -119,10 +119,12 @@ async def main(args):
     browser = await chromium.Chromium.start()
     try:
         tab = await browser.cdp.new_tab()
-        document["probe_round_trip_ms"] = round(await (await Probe.attach(tab)).round_trip(), 2)
+        trip, page_clock = await (await Probe.attach(tab)).calibrate()
         await browser.cdp.close_tab(tab)
-        probe_line = (f"probe: a binding call reaches the harness within {document['probe_round_trip_ms']} ms "
-                      "(median evaluate -> bindingCalled round trip)\n")
+        document["probe_round_trip_ms"], document["page_clock"] = round(trip, 2), page_clock
+        clock = ("the page's own clock (performance.timeOrigin + now(), checked against 20 pings)" if page_clock
+                 else "arrival of the binding's event (the page clock did not check out)")
+        probe_line = (f"probe: times are taken from {clock}; ping round trip median {trip:.2f} ms\n")
         header += probe_line
         print(probe_line, end="", flush=True)
         serve_wanted = [s for s in scenarios if s in SERVE_SCENARIOS]
@@ -135,6 +137,9 @@ async def main(args):
     finally:
         await browser.stop()
     document["load_end"] = machine.load_average()
+    if Clock.lags:
+        lags = report.summary(Clock.lags)
+        document["report_lag_ms"] = {k: round(v, 2) for k, v in lags.items()}
     document["seconds"] = round(time.monotonic() - began, 1)
     text = io.StringIO()
     with contextlib.redirect_stdout(text):
@@ -210,6 +215,10 @@ def print_and_save(document, scenarios, tools, available, args):
                 print(f"  note: {name} {scenario}: main-frame navigations per save {result['navigations']}")
             if result.get("error"):
                 print(f"  {name} {scenario} failed: {result['error'][:300]}")
+    if document.get("report_lag_ms"):
+        lag = document["report_lag_ms"]
+        print(f"\nprobe: a report reached the harness {lag['median']:.1f} ms (median; max {lag['max']:.1f}) "
+              "after the page saw the change")
     print(f"\nload average at end: {document['load_end']}  ({document['seconds']} s)")
     tag = args.tag or document["started"]
     os.makedirs(args.out, exist_ok=True)

@@ -4,7 +4,7 @@ All tools serve at once, each its own copy of the site on its own port, and the 
 robin (tool A's save 1, tool B's save 1, ..., tool A's save 2, ...), so a change in the machine's
 load during the run hits every tool alike. Each save: read the monotonic clock, write the file
 (the floor also sends Page.reload), wait (bounded) for the tool's tabs to report the new content;
-the sample is the difference. A save that times out is recorded as None and that tool's tabs are
+the sample is the difference (probe.py says which clock). A save that times out is recorded as None and that tool's tabs are
 opened afresh before its next save. Between two saves the harness waits `--gap` (0.5 s), and
 each tool's own saves are at least its minimum gap apart (3.3 s for python-livereload).
 """
@@ -91,8 +91,8 @@ class ToolRun:
         times = []
         for probe, future in zip(self.probes, futures):
             try:
-                _, received = await probe.wait(future, self.config.timeout, f"{self.version} on {self.tool.name}")
-                times.append((received - start) * 1000)
+                _, seen = await probe.wait(future, self.config.timeout, f"{self.version} on {self.tool.name}")
+                times.append((seen - start) * 1000)
             except CDPError:
                 times.append(None)
         self.last_change = time.monotonic()
@@ -128,8 +128,8 @@ class ToolRun:
         if self.floor:
             await reload_page(probe.tab)
         try:
-            report, received = await probe.wait(future, self.config.timeout, f"{color} on {self.tool.name}")
-            value = (received - start) * 1000
+            report, seen = await probe.wait(future, self.config.timeout, f"{color} on {self.tool.name}")
+            value = (seen - start) * 1000
         except CDPError:
             report, value = None, None
         self.last_change = time.monotonic()
