@@ -1,8 +1,9 @@
 """The pages under test and how a save is made.
 
 A save is one write of the whole file, as an editor saving in place does (open with O_TRUNC,
-write, close), or with `atomic` a write to a temporary file renamed over it (editors' "safe
-write"). The harness reads its clock just before the save starts.
+write, close), or with `atomic` a write to a temporary file renamed over it, as JetBrains IDEs'
+"safe write" does (`NAME___jb_tmp___`, then a rename over NAME). The harness reads its clock
+just before the save starts.
 """
 import os
 
@@ -66,7 +67,7 @@ def write(path, text, atomic=False):
         finally:
             os.close(fd)
         return
-    temp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.bench-save")
+    temp = path + "___jb_tmp___"  # JetBrains IDEs' "safe write" name, which watchers know to ignore
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
         os.write(fd, data)

@@ -98,6 +98,12 @@ async def main(args):
         raise SystemExit(f"unknown scenarios: {', '.join(sorted(unknown))}")
     available, skipped = serve_tools(config)
     wanted = [t for t in args.tools.split(",") if t]
+    unknown = set(wanted) - set(available) - set(skipped)
+    if unknown:
+        raise SystemExit(f"unknown tools: {', '.join(sorted(unknown))} (known: ours, livereload, live-server, floor)")
+    variants = [v for v in args.proxy_variants.split(",") if v]
+    if set(variants) - set(PROXY_LABELS):
+        raise SystemExit(f"unknown proxy variants: {', '.join(sorted(set(variants) - set(PROXY_LABELS)))}")
     tools = [t for t in wanted if t in available]
     for name in wanted:
         if name in skipped:
@@ -132,7 +138,6 @@ async def main(args):
             document["results"].update(await serve_bench.run(
                 browser.cdp, [available[name] for name in tools], config, serve_wanted, args.saves, log))
         if "proxy" in scenarios:
-            variants = [v for v in args.proxy_variants.split(",") if v]
             document["results"]["proxy"] = await proxy_bench.run(browser.cdp, config, variants, args.saves, log)
     finally:
         await browser.stop()
