@@ -1,5 +1,6 @@
 """Processes in their own process groups, free loopback ports, bounded HTTP polls (asyncio)."""
 import asyncio
+import ctypes
 import os
 import signal
 import socket
@@ -17,6 +18,15 @@ def free_port():
         return s.getsockname()[1]
 
 
+def _die_with_parent():
+    """In the child before exec: SIGTERM when the harness dies, even by SIGKILL (Linux prctl)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 class Group:
     """A command started in a new session (so a process group of its own), output to a log file."""
 
@@ -26,7 +36,7 @@ class Group:
         self._log = open(log_path, "ab")
         self.proc = subprocess.Popen(
             argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
-            start_new_session=True, env=env)
+            start_new_session=True, env=env, preexec_fn=_die_with_parent)
         self.started = time.monotonic()
 
     def alive(self):

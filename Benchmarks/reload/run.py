@@ -9,6 +9,7 @@ import datetime
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -91,6 +92,9 @@ def stats_of(result, key="samples", index=None):
 
 
 async def main(args):
+    # SIGTERM (a CI time-out, `timeout`) unwinds like Ctrl-C, so every server and the browser are stopped.
+    task = asyncio.current_task()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
     config = Config(args)
     scenarios = [s for s in args.scenarios.split(",") if s]
     unknown = set(scenarios) - set(SERVE_SCENARIOS + ["proxy"])
@@ -241,6 +245,9 @@ if __name__ == "__main__":
     except chromium.StartError as error:
         log(str(error))
         sys.exit(1)
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        log("interrupted: servers and browser stopped")
+        sys.exit(130)
     if arguments.quick and problems:
         for problem in problems:
             log(f"FAILED: {problem}")
