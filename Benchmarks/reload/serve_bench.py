@@ -69,7 +69,7 @@ class ToolRun:
             await self.browser.close_tab(probe.tab)
         self.probes = []
 
-    async def _spaced(self):
+    async def wait_gap(self):
         """Keeps this tool's saves `gap` apart (python-livereload drops changes within 3 s of a reload)."""
         wait = self.last_change + self.gap - time.monotonic()
         if wait > 0:
@@ -81,7 +81,7 @@ class ToolRun:
 
     async def save_html(self, scenario, counted):
         """One save of index.html; appends each tab's time (ms or None) when `counted`."""
-        await self._spaced()
+        await self.wait_gap()
         self.version = f"{scenario}-{time.monotonic_ns()}"
         futures = [probe.expect("text", self.version) for probe in self.probes]
         start = time.monotonic()
@@ -117,7 +117,7 @@ class ToolRun:
             self._pending = None
 
     async def save_css(self, counted):
-        await self._spaced()
+        await self.wait_gap()
         probe = self.probes[0]
         self.css_index += 1
         color = pages.COLORS[self.css_index % len(pages.COLORS)]
@@ -188,7 +188,7 @@ async def run(browser, tools, config, scenarios, saves, log):
                     # reload, a WebSocket reconnecting) must not run during the next measurement.
                     await asyncio.sleep(config.gap)
             for r in active:
-                await r._spaced()
+                await r.wait_gap()
                 r.settle()
                 r.finish(scenario)
                 if scenario in r.results:
