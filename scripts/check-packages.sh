@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s)
-log() { echo "check-packages: $*" >&2; }
+log() { echo "check-packages: [$(( $(date +%s) - started )) s] $*" >&2; }
 fail() { echo "check-packages: FAIL: $*" >&2; exit 1; }
 
 version=$(sed -n 's/.*static let current = "\(.*\)".*/\1/p' Sources/ReloadBroker/BrokerVersion.swift)
@@ -67,6 +67,40 @@ serve_demo() {
   log "$label: served the demo on port $port with the client injected; /health version $version; stopped"
 }
 
+# COMMAND... proxy --exec a Python app: the static binary runs itself as the app's exec guard
+# (/proc/self/exe). The page comes through with the client injected (curl retries the 502 waiting
+# page, as its Retry-After says, until the app answers); after SIGTERM the app is gone too.
+proxy_exec() {
+  local label=$1; shift
+  mkdir -p "$work/app"
+  echo '<!doctype html><html><head><title>app</title></head><body>package-check-app</body></html>' >"$work/app/index.html"
+  local app_port
+  app_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  local fifo=$work/$label-proxy.fifo
+  mkfifo "$fifo"
+  "$@" proxy --port 0 --upstream "http://127.0.0.1:$app_port" \
+    --exec "exec python3 -m http.server $app_port --bind 127.0.0.1 --directory '$work/app'" >"$fifo" 2>"$work/$label-proxy.err" &
+  broker_pid=$!
+  exec 3<"$fifo"
+  local line=""
+  IFS= read -r -t 20 -u 3 line || fail "$label proxy: no start-up line within 20 s ($(cat "$work/$label-proxy.err"))"
+  local port
+  port=$(grep -oE 'at http://127\.0\.0\.1:[0-9]+/' <<<"$line" | grep -oE '[0-9]+/$' | tr -d /) ||
+    fail "$label proxy: no URL in \"$line\""
+  local page
+  page=$(curl -fs --max-time 20 --retry 15 --retry-max-time 20 -H 'Accept: text/html' "http://127.0.0.1:$port/") ||
+    fail "$label proxy: the app's page never came through ($(tail -3 "$work/$label-proxy.err"))"
+  grep -q 'package-check-app' <<<"$page" || fail "$label proxy: not the app's page"
+  grep -q '<script src="/__reload/client.js" data-reload-broker' <<<"$page" || fail "$label proxy: no client injected"
+  kill -TERM "$broker_pid"
+  timeout 10 tail --pid="$broker_pid" -f /dev/null || fail "$label proxy: still running 10 s after SIGTERM"
+  wait "$broker_pid" || true
+  broker_pid=""
+  exec 3<&-
+  if curl -s --max-time 2 -o /dev/null "http://127.0.0.1:$app_port/"; then fail "$label proxy: the app outlived the broker"; fi
+  log "$label: proxy --exec served the app's page with the client injected; the app stopped with the broker"
+}
+
 expect_version() {
   local label=$1; shift
   local printed
@@ -95,6 +129,7 @@ expect_self_contained "$tree/reload-broker"
 expect_version "tarball" "${clean_env[@]}" "$tree/reload-broker"
 for sub in serve proxy trigger; do expect_version "tarball $sub" "${clean_env[@]}" "$tree/reload-broker" $sub; done
 serve_demo tarball "${clean_env[@]}" "$tree/reload-broker"
+proxy_exec tarball "${clean_env[@]}" "$tree/reload-broker"
 for text in 'Examples:' 'Exit statuses:' 'reload-broker proxy --upstream'; do
   grep -qF -- "$text" "$tree/reload-broker.1" || fail "the man page lacks \"$text\""
 done
