@@ -138,6 +138,9 @@ if command -v man >/dev/null 2>&1; then
 fi
 bash -n "$tree/completions/reload-broker.bash" || fail "the bash completion does not parse"
 grep -q 'complete .*reload-broker' "$tree/completions/reload-broker.bash" || fail "the bash completion registers nothing"
+completed=$(bash -c 'source "$1"; COMP_WORDS=(reload-broker pro); COMP_CWORD=1; COMP_LINE="reload-broker pro"
+  COMP_POINT=${#COMP_LINE}; _reload-broker reload-broker pro reload-broker; echo "${COMPREPLY[*]}"' _ "$tree/completions/reload-broker.bash")
+[ "$completed" = proxy ] || fail "bash completes \"reload-broker pro\" to \"$completed\", not proxy"
 if command -v zsh >/dev/null 2>&1; then zsh -n "$tree/completions/_reload-broker" || fail "zsh completion"; fi
 if command -v fish >/dev/null 2>&1; then fish -n "$tree/completions/reload-broker.fish" || fail "fish completion"; fi
 prefix=$work/prefix
