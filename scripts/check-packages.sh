@@ -194,7 +194,7 @@ fi
 
 # --- wheel -----------------------------------------------------------------------------------
 python3 -m venv "$work/venv" || fail "python3 -m venv (install python3-venv)"
-PIP_DISABLE_PIP_VERSION_CHECK=1 "$work/venv/bin/python" -m pip install --quiet --no-index --no-cache-dir "$wheel" ||
+PIP_DISABLE_PIP_VERSION_CHECK=1 "$work/venv/bin/python" -m pip install --quiet --root-user-action=ignore --no-index --no-cache-dir "$wheel" ||
   fail "pip install --no-index $wheel"
 venv_env=(env -i PATH="$work/venv/bin:/usr/bin:/bin")
 [ "$("${venv_env[@]}" sh -c 'command -v reload-broker')" = "$work/venv/bin/reload-broker" ] ||
