@@ -7,6 +7,7 @@
 #   scripts/package.sh                  all three (scripts/check-packages.sh then tests them)
 #   scripts/package.sh --tarball-only   just the tarball (scripts/install.sh uses it)
 #   scripts/package.sh --skip-build     reuse the last static build in .build-static
+#   scripts/package.sh --jobs N         build jobs (default 1: the machine is shared; CI passes nproc)
 #
 # The binary is a release build that needs only glibc at run time: Swift's standard library,
 # FoundationEssentials, libdispatch (--static-swift-stdlib), libstdc++ and libgcc (BoringSSL in
@@ -20,11 +21,13 @@ cd "$(dirname "$0")/.."
 
 tarball_only=false
 skip_build=false
+jobs=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --tarball-only) tarball_only=true ;;
     --skip-build) skip_build=true ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --jobs) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || { echo "--jobs needs a number" >&2; exit 2; }; jobs=$2; shift ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -71,7 +74,7 @@ EOF
 if ! $skip_build; then
   log "static release build (the long part)…"
   start=$(date +%s)
-  PKG_CONFIG_PATH="$deps/pkgconfig" nice -n 10 swift build -j 1 -c release --static-swift-stdlib \
+  PKG_CONFIG_PATH="$deps/pkgconfig" nice -n 10 swift build -j "$jobs" -c release --static-swift-stdlib \
     --scratch-path "$SCRATCH" --product reload-broker \
     -Xswiftc -Xclang-linker -Xswiftc -static-libgcc 2>&1 | tail -3 >&2
   log "built in $(( $(date +%s) - start )) s"
@@ -106,7 +109,7 @@ mkdir -p "$stage" "$DIST"
 # which the test suite builds anyway; the help text does not depend on the configuration.
 log "man page (generate-manual plugin)…"
 man_date=$(date -u -d "@$SOURCE_DATE_EPOCH" +%F)
-swift package -j 1 plugin generate-manual --configuration debug --date "$man_date" 2>&1 | tail -1 >&2
+swift package -j "$jobs" plugin generate-manual --configuration debug --date "$man_date" 2>&1 | tail -1 >&2
 man=$(find .build/plugins -path '*GenerateManual*' -name reload-broker.1 -newer "$stage" | head -1)
 [ -n "$man" ] || fail "the generate-manual plugin wrote no reload-broker.1"
 # The dump lists hidden commands too: drop the internal exec guard's entry (its nested list).
