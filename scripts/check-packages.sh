@@ -111,7 +111,7 @@ expect_version() {
 # Nothing from Swift or the build may be loaded.
 expect_self_contained() {
   local libs
-  libs=$(ldd "$1")
+  libs=$(ldd "$1" 2>&1) || fail "$1 is not a dynamically linked ELF executable (ldd: $libs)"
   if grep -E 'libswift|libFoundation|lib_Foundation|libdispatch|libBlocksRuntime|libuv|libz\.|libstdc\+\+|libgcc_s|/opt/swift|not found' <<<"$libs"; then
     fail "$1 loads libraries it should carry"
   fi
