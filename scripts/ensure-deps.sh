@@ -4,6 +4,7 @@
 #                                     network namespace)
 #   scripts/ensure-deps.sh --browser  also chromium, node and pip (the real-browser tests; pip fetches
 #                                     livereload.js 2.2.1 from the PyPI wheel for the LiveReload ones)
+#   scripts/ensure-deps.sh --package  also what scripts/package.sh and check-packages.sh use
 # As root it installs what is missing with apt-get; otherwise it says what to install.
 set -euo pipefail
 
@@ -17,6 +18,13 @@ if [ "${1:-}" = "--browser" ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   command -v node >/dev/null 2>&1 || need+=(nodejs)
   python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
+fi
+if [ "${1:-}" = "--package" ]; then
+  [ -f "$(gcc -print-file-name=libstdc++.a 2>/dev/null)" ] || need+=(libstdc++-12-dev)
+  pkg-config --exists zlib 2>/dev/null || need+=(zlib1g-dev)
+  command -v objdump >/dev/null 2>&1 || need+=(binutils)
+  command -v curl >/dev/null 2>&1 || need+=(curl)
+  command -v python3 >/dev/null 2>&1 || need+=(python3 python3-venv)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 

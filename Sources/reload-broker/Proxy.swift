@@ -11,10 +11,13 @@ struct Proxy: ParsableCommand {
               reload-broker proxy --upstream http://127.0.0.1:8000
               reload-broker proxy --upstream http://127.0.0.1:8000 --exec "python3 app.py" --watch . --ignore '*.pyc'
               reload-broker proxy --upstream http://127.0.0.1:8000 --exec "uvicorn app:app --reload"
+
             Open the broker's URL instead of the app's. With --exec and --watch, a change restarts the command \
-            and pages reload once the new process answers; with --exec alone the app restarts itself and pages \
-            reload when it answers again. While the app is down, pages show what it printed last, its exit \
-            status and the command, kept current until it answers. SIGINT/SIGTERM stop the app and the broker.
+            and reloads the pages at once, their requests waiting for the new process; with --exec alone the app \
+            restarts itself and pages reload as soon as the broker sees it. While the app is down, pages show \
+            what it printed last, its exit status and the command, kept current until it answers. \
+            SIGINT/SIGTERM stop the app and the broker.
+
             Exit statuses: 3 port in use, 4 cannot listen, 6 watch path missing, 64 bad option values; \
             with --exit-with-app, the app's own status.
             """)

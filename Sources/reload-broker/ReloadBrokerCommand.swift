@@ -10,7 +10,18 @@ struct ReloadBrokerCommand: ParsableCommand {
         discussion: """
             Run `reload-broker serve` and open the URL it prints: the demo page reloads \
             when you trigger it (`curl -X POST http://127.0.0.1:35729/__reload/trigger`).
+
+            Examples:
+              reload-broker serve --root site
+              reload-broker proxy --upstream http://127.0.0.1:8000 --exec "python3 app.py"
+              reload-broker trigger --path styles/site.css
+
+            Exit statuses: 0 success; 1 trigger reached no page; 3 port in use; 4 cannot listen; \
+            5 --root missing; 6 --watch path missing; 7 no broker answered; 8 the broker refused the \
+            trigger; 64 bad option values; with --exit-with-app, the app's own status. \
+            See each command's --help.
             """,
+        version: BrokerVersion.current,
         subcommands: [Serve.self, Proxy.self, Trigger.self, ExecGuardCommand.self]
     )
 }
@@ -126,6 +137,7 @@ struct Serve: ParsableCommand {
               reload-broker serve --root site            serve ./site, reload when anything in it changes
               reload-broker serve --root public --watch src --ignore '*.map'
               reload-broker serve                        the built-in demo page
+
             SIGHUP triggers a reload; SIGINT/SIGTERM stop. Exit statuses: 3 port in use, 4 cannot listen,
             5 root missing, 6 watch path missing, 64 bad option values.
             """)

@@ -11,6 +11,7 @@ struct Trigger: ParsableCommand {
               reload-broker trigger --path styles/site.css   swap that stylesheet in place
               reload-broker trigger --path a.css --path b.css  swap both stylesheets
               reload-broker trigger --url http://127.0.0.1:4000/__reload --token "$TOKEN"
+
             Exit statuses: 0 the broker reached at least one page, 1 it took the reload but no page was
             connected, 7 no broker answered, 8 the broker refused (token, origin) or failed.
             """)

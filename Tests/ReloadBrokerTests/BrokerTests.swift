@@ -84,6 +84,7 @@ struct BrokerTests {
             #expect(response.headers["Content-Type"] == "application/json")
             #expect(jsonField("instance", in: response.text) == broker.instanceID)
             #expect(jsonField("clients", in: response.text) == "0")
+            #expect(jsonField("version", in: response.text) == BrokerVersion.current)
             let head = try httpRequest(port: broker.port, method: "HEAD", path: "/__reload/health")
             #expect(head.status == 200)
             #expect(head.body.isEmpty)
