@@ -45,7 +45,13 @@ final class RedisCluster {
     private var commands: RedisConnection?
     private var commandsReady = false
     private var subscribed = false
+    /// Reconnects after a backoff; while connecting, bounds the handshake.
     private let retryTimer: LoopTimer
+    /// While linked: a PING every ``heartbeat`` ms; one still unanswered at the next is an outage.
+    private let heartbeatTimer: LoopTimer
+    private var pingOutstanding = false
+    static let handshakeTimeout: UInt64 = 5000
+    static let heartbeat: UInt64 = 5000
     private var attempt = 0
     private var awaySince: UInt64?
     private var isStopped = false
@@ -66,6 +72,7 @@ final class RedisCluster {
         self.adopt = adopt
         self.state = ClusterState(origin: origin, epoch: epoch)
         self.retryTimer = LoopTimer(loop: loop)
+        self.heartbeatTimer = LoopTimer(loop: loop)
         logger.info("cluster: connecting to \(url.redacted)", metadata: ["channel": "\(channel)"])
         connect()
     }
@@ -153,6 +160,10 @@ final class RedisCluster {
         let closed: (RedisConnectionError) -> Void = { [weak self] error in
             if let self, self.generation == current { self.lose(error.message) }
         }
+        // A server that accepts but never completes the handshake (or the subscription) is an outage too.
+        retryTimer.start(after: Self.handshakeTimeout) { [weak self] in
+            self?.lose("no complete answer to the handshake within \(Self.handshakeTimeout / 1000) s")
+        }
         do throws(RedisConnectionError) {
             commands = try RedisConnection(
                 loop: loop, host: url.host, port: url.port,
@@ -209,8 +220,23 @@ final class RedisCluster {
             logger.info("cluster: connected to \(url.redacted)", metadata: ["channel": "\(channel)"])
         }
         awaySince = nil
+        retryTimer.stop()
+        pingOutstanding = false
+        heartbeatTimer.start(after: Self.heartbeat, repeatEvery: Self.heartbeat) { [weak self] in self?.beat() }
         status.withLock { $0.lastError = nil }
         perform(state.linked())
+    }
+
+    private func beat() {
+        guard state.link == .linked, let commands else { return }
+        guard !pingOutstanding else { return lose("Redis stopped answering (no PONG within \(Self.heartbeat / 1000) s)") }
+        pingOutstanding = true
+        let sent = commands.send(["PING"]) { [weak self] reply in
+            guard let self, let reply else { return }
+            guard case .status("PONG") = reply else { return self.lose("unexpected answer to PING (\(self.redact(reply.kind)))") }
+            self.pingOutstanding = false
+        }
+        if !sent { lose("cannot send to Redis") }
     }
 
     /// The link is gone (or unusable): close both connections, deliver what was unconfirmed, retry later.
@@ -225,6 +251,7 @@ final class RedisCluster {
                 metadata: ["channel": "\(channel)"])
         }
         status.withLock { $0.lastError = reason }
+        heartbeatTimer.stop()
         closeConnections(reason: reason)
         perform(actions)
         scheduleRetry()
@@ -273,6 +300,7 @@ final class RedisCluster {
         guard !isStopped else { return }
         isStopped = true
         retryTimer.close()
+        heartbeatTimer.close()
         closeConnections(reason: "broker stopping")
     }
 }
