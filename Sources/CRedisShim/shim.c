@@ -1,6 +1,7 @@
 #include "CRedisShim.h"
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <hiredis/adapters/libuv.h>
 
 // Reply objects like hiredis' own (so its freeReplyObject frees them), refusing what is too big:
@@ -91,4 +92,12 @@ const char *rb_redis_error(const redisAsyncContext *context) {
 size_t rb_redis_buffered(const redisAsyncContext *context) {
     const redisReader *reader = context->c.reader;
     return reader == NULL || reader->len < reader->pos ? 0 : reader->len - reader->pos;
+}
+
+int rb_redis_socket_error(const redisAsyncContext *context) {
+    int error = 0;
+    socklen_t length = sizeof(error);
+    if (context->c.fd < 0) return 0;
+    if (getsockopt(context->c.fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0) return 0;
+    return error;
 }

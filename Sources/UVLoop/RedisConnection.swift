@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CLibUV
 import CRedisShim
 
@@ -110,9 +113,14 @@ public final class RedisConnection {
         keepAlive = nil
     }
 
+    /// Every 100 ms: the socket's pending error (see `rb_redis_socket_error`), the connect
+    /// deadline, the size of a reply still arriving.
     private func check() {
         guard let context, !isClosed else { return }
-        if !isConnected, loop.now >= connectDeadline {
+        let error = rb_redis_socket_error(context)
+        if error != 0 {
+            close(reason: String(cString: strerror(error)))
+        } else if !isConnected, loop.now >= connectDeadline {
             close(reason: "connect timed out")
         } else if rb_redis_buffered(context) > Self.maxBufferedBytes {
             close(reason: "reply larger than \(Self.maxBufferedBytes) bytes")

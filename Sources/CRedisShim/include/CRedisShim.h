@@ -23,4 +23,9 @@ const char *rb_redis_error(const redisAsyncContext *context);
 /// Bytes received and not yet parsed into a reply (a reply still arriving).
 size_t rb_redis_buffered(const redisAsyncContext *context);
 
+/// The socket's pending error (SO_ERROR, an errno value; 0 when none). hiredis 0.14.1's libuv
+/// adapter drops libuv's error status (POLLERR: a refused connect, a reset), after which libuv
+/// has stopped polling: without this check such a connection would wait forever.
+int rb_redis_socket_error(const redisAsyncContext *context);
+
 #endif
