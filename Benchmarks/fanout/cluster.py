@@ -174,6 +174,8 @@ def main(a, max_n, wait_port, stop, free_port):
           f"(rotating over the brokers); brokers on CPU {a.server_cpu}, generators on CPU {a.loadgen_cpu}", flush=True)
     rows = []
     failed = False
+    with open("/proc/loadavg") as f:
+        load_before = f.read().split()[:3]
     try:
         configs = [(1, False)] + [(k, True) for k in ks]
         for k, with_redis in configs:
@@ -189,6 +191,8 @@ def main(a, max_n, wait_port, stop, free_port):
                 if redis:
                     redis.kill()
                     redis.wait(timeout=10)
+            with open("/proc/loadavg") as f:
+                r["loadavg_after"] = f.read().split()[:3]
             rows.append(r)
             ok = r["min_received"] == k * n and r["connected"] == k * n
             failed |= not ok
@@ -205,6 +209,8 @@ def main(a, max_n, wait_port, stop, free_port):
     if hop:
         lines.append(f"redis hop alone (PUBLISH -> subscriber): p50 {hop['p50_us']:.0f} us, p99 {hop['p99_us']:.0f} us "
                      f"({hop['samples']} samples)")
+    lines.append(f"load average before: {' '.join(load_before)}; after each: "
+                 + "; ".join(' '.join(r['loadavg_after']) for r in rows))
     print("\n" + "\n".join(lines))
     if a.quick:
         print("cluster quick: FAIL (a client missed a reload)" if failed else "cluster quick: OK (every client of every broker got every reload)")
@@ -213,7 +219,8 @@ def main(a, max_n, wait_port, stop, free_port):
     os.makedirs(results, exist_ok=True)
     base = os.path.join(results, f"fanout-cluster-{a.tag or time.strftime('%Y%m%d-%H%M%S')}")
     with open(base + ".json", "w") as f:
-        json.dump({"n_per_broker": n, "rows": rows, "versions": json.loads(a.versions)}, f, indent=1)
+        json.dump({"n_per_broker": n, "rows": rows, "versions": json.loads(a.versions), "load_before": load_before,
+                   "date": time.strftime("%Y-%m-%dT%H:%M:%S")}, f, indent=1)
     with open(base + ".txt", "w") as f:
         f.write("\n".join(lines) + "\n")
     print("results:", base + ".json", base + ".txt")
