@@ -32,6 +32,12 @@ struct ClusterState {
         case join(seen: Int)
     }
 
+    /// Whether a loss of the link starts an outage (logged once) or continues one (a failed retry).
+    enum Outage: Equatable {
+        case started
+        case continuing
+    }
+
     /// How the link to Redis stands.
     enum Link: Equatable {
         case connecting
@@ -126,16 +132,16 @@ struct ClusterState {
     /// locally now (coalesced into one); those the script did not confirm are also remembered,
     /// to be published on return. Returns the actions and whether this starts an outage (the
     /// one log line).
-    mutating func lost() -> (actions: [Action], isNewOutage: Bool) {
-        let isNewOutage = link != .away
-        if isNewOutage { outages += 1 }
+    mutating func lost() -> (actions: [Action], outage: Outage) {
+        let outage: Outage = link == .away ? .continuing : .started
+        if outage == .started { outages += 1 }
         link = .away
-        guard !inFlight.isEmpty else { return ([], isNewOutage) }
+        guard !inFlight.isEmpty else { return ([], outage) }
         let entries = inFlight
         inFlight = []
         let path = entries.dropFirst().allSatisfy { $0.path == entries[0].path } ? entries[0].path : nil
         let actions = deliverLocally(path)
         if entries.allSatisfy(\.published) { remembered = nil }
-        return (actions, isNewOutage)
+        return (actions, outage)
     }
 }

@@ -93,13 +93,13 @@ final class RedisCluster {
             case .publish(let seen, let floor, let payload):
                 let sent = commands?.send(
                     ["EVAL", Self.publishScript, "2", key, channel, String(seen), String(floor), payload]
-                ) { [weak self] reply in self?.publishAnswered(reply) } ?? false
-                if !sent { lose("cannot send to Redis") }
+                ) { [weak self] reply in self?.publishAnswered(reply) }
+                if sent != .sent { lose("cannot send to Redis") }
             case .join(let seen):
                 let sent = commands?.send(["EVAL", Self.joinScript, "1", key, String(seen)]) { [weak self] reply in
                     self?.joinAnswered(reply)
-                } ?? false
-                if !sent { lose("cannot send to Redis") }
+                }
+                if sent != .sent { lose("cannot send to Redis") }
             }
         }
         publishStatus()
@@ -194,7 +194,7 @@ final class RedisCluster {
                 }
                 if isLast { self.handshakeDone(commands: isCommands) }
             }
-            if !sent { return lose("cannot send to Redis") }
+            if sent != .sent { return lose("cannot send to Redis") }
         }
         if steps.isEmpty { handshakeDone(commands: isCommands) }
     }
@@ -203,7 +203,7 @@ final class RedisCluster {
         if isCommands {
             commandsReady = true
             linkIfReady()
-        } else if let subscriber, !subscriber.subscribe(channel, handler: { [weak self] in self?.subscription($0) }) {
+        } else if let subscriber, subscriber.subscribe(channel, handler: { [weak self] in self?.subscription($0) }) != .sent {
             lose("cannot subscribe")
         }
     }
@@ -236,15 +236,15 @@ final class RedisCluster {
             guard case .status("PONG") = reply else { return self.lose("unexpected answer to PING (\(self.redact(reply.kind)))") }
             self.pingOutstanding = false
         }
-        if !sent { lose("cannot send to Redis") }
+        if sent != .sent { lose("cannot send to Redis") }
     }
 
     /// The link is gone (or unusable): close both connections, deliver what was unconfirmed, retry later.
     private func lose(_ reason: String) {
         guard !isStopped else { return }
         let reason = redact(reason)
-        let (actions, isNewOutage) = state.lost()
-        if isNewOutage {
+        let (actions, outage) = state.lost()
+        if outage == .started {
             awaySince = loop.now
             logger.info(
                 "cluster: Redis at \(url.redacted) is unreachable (\(reason)); delivering locally, retrying with backoff",

@@ -11,6 +11,14 @@ public struct RedisConnectionError: Error, Sendable, Equatable, CustomStringConv
     public var description: String { message }
 }
 
+/// Whether a command was handed to hiredis.
+public enum RedisSendResult: Sendable, Equatable {
+    /// Queued: its reply (or `nil`, when the connection ends first) will come.
+    case sent
+    /// Not connected (yet or any more): nothing will come back.
+    case refused
+}
+
 /// One non-blocking hiredis connection on the loop (hiredis' libuv adapter, `redisLibuvAttach`).
 ///
 /// Loop-bound. Commands are sent as argument vectors (no format strings) and each reply comes
@@ -143,26 +151,26 @@ public final class RedisConnection {
     }
 
     /// Sends one command; `reply` gets its reply, or `nil` when the connection ends first.
-    /// Returns false (and never calls `reply`) when the connection cannot take commands.
+    /// `.refused` (and `reply` never called) when the connection cannot take commands.
     @discardableResult
-    public func send(_ arguments: [String], reply: @escaping (RedisReply?) -> Void) -> Bool {
+    public func send(_ arguments: [String], reply: @escaping (RedisReply?) -> Void) -> RedisSendResult {
         let tag = nextTag
         nextTag &+= 1
-        guard dispatch(arguments, tag: tag) else { return false }
+        guard dispatch(arguments, tag: tag) == .sent else { return .refused }
         pending[tag] = reply
-        return true
+        return .sent
     }
 
     /// Subscribes to one channel; `handler` gets every reply on it (the confirmation, then messages).
     @discardableResult
-    public func subscribe(_ channel: String, handler: @escaping (RedisReply) -> Void) -> Bool {
-        guard dispatch(["SUBSCRIBE", channel], tag: 0) else { return false }
+    public func subscribe(_ channel: String, handler: @escaping (RedisReply) -> Void) -> RedisSendResult {
+        guard dispatch(["SUBSCRIBE", channel], tag: 0) == .sent else { return .refused }
         subscriptionHandler = handler
-        return true
+        return .sent
     }
 
-    private func dispatch(_ arguments: [String], tag: UInt) -> Bool {
-        guard let context, isConnected, !isClosed, !arguments.isEmpty else { return false }
+    private func dispatch(_ arguments: [String], tag: UInt) -> RedisSendResult {
+        guard let context, isConnected, !isClosed, !arguments.isEmpty else { return .refused }
         let parts = arguments.map { Array($0.utf8) }
         let bytes = parts.flatMap { $0 }
         let lengths = parts.map(\.count)
@@ -186,7 +194,7 @@ public final class RedisConnection {
                 }
             }
         }
-        return status == REDIS_OK
+        return status == REDIS_OK ? .sent : .refused
     }
 
     private func received(_ reply: RedisReply?, tag: UInt) {

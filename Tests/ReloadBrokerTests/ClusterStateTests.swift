@@ -38,11 +38,11 @@ struct ClusterStateTests {
     @Test func awayTriggersAreDeliveredAtOnceAndPublishedOnceOnReturn() {
         var state = linked()
         let lost = state.lost()
-        #expect(lost.isNewOutage && lost.actions.isEmpty)
+        #expect(lost.outage == .started && lost.actions.isEmpty)
         #expect(state.trigger(path: nil) == [.deliver(.reload(epoch: 11))])
         #expect(state.trigger(path: "/a.css") == [.deliver(.css(epoch: 12, path: "/a.css"))])
         #expect(state.trigger(path: nil) == [.deliver(.reload(epoch: 13))])
-        #expect(state.lost().isNewOutage == false, "one outage, however many retries")
+        #expect(state.lost().outage == .continuing, "one outage, however many retries")
         #expect(state.outages == 1)
         // Back: one publication for the three, with what this broker's clients already hold.
         #expect(state.linked() == [.publish(seen: 10, floor: 13, payload: "me reload")])

@@ -95,6 +95,33 @@ struct ClusterTests {
         #expect(try jsonField("epoch", in: cluster.health(2)) == String(epoch(of: messages[0])!))
     }
 
+    @Test func aBrokerWithSeveralLoopsPublishesFromAnyLoopAndDeliversOnAll() throws {
+        let redis = try RedisServer()
+        var configuration = BrokerConfiguration()
+        configuration.port = 0
+        configuration.loops = 2
+        configuration.stopGracePeriod = .milliseconds(100)
+        configuration.cluster = .redis(url: try RedisURL.parse(redis.url), channel: nil)
+        let other = try ClusterFixtureBroker(redis: redis)
+        defer { other.broker.stop() }
+        try withBrokerConfiguration(configuration) { broker in
+            #expect(eventually(1000) { (try? httpRequest(port: broker.port, path: "/__reload/health").text)?.contains(#""connected":true"#) == true })
+            var clients: [TestWebSocket] = []
+            for _ in 0..<40 {
+                let client = try TestWebSocket(port: broker.port)
+                _ = try client.nextText()
+                clients.append(client)
+            }
+            // HTTP triggers land on either loop; each goes through the primary loop's cluster layer.
+            for _ in 0..<4 { _ = try httpRequest(port: broker.port, method: "POST", path: "/__reload/trigger") }
+            try other.trigger()
+            for client in clients + [other.client] {
+                let epochs = try (0..<5).map { _ in try #require(epoch(of: client.nextText())) }
+                #expect(epochs == Array(epochs[0]..<epochs[0] + 5))
+            }
+        }
+    }
+
     @Test func anUnreachableRedisIsNotFatal() throws {
         let port = try freePort()
         var configuration = BrokerConfiguration()
@@ -120,6 +147,28 @@ struct ClusterTests {
             #expect(health.contains("redis://me:***@127.0.0.1:\(port)/2"))
         }
     }
+}
+
+/// One more broker on the same Redis, with one client.
+struct ClusterFixtureBroker {
+    let broker: ReloadBroker
+    let client: TestWebSocket
+
+    init(redis: RedisServer) throws {
+        var configuration = BrokerConfiguration()
+        configuration.port = 0
+        configuration.stopGracePeriod = .milliseconds(100)
+        configuration.cluster = .redis(url: try RedisURL.parse(redis.url), channel: nil)
+        broker = try ReloadBroker(configuration: configuration, logger: quietLogger)
+        try broker.start()
+        client = try TestWebSocket(port: broker.port)
+        _ = try client.nextText()
+        let port = broker.port
+        guard eventually(1000, { (try? httpRequest(port: port, path: "/__reload/health").text)?.contains(#""connected":true"#) == true })
+        else { throw TestClientError(description: "the extra broker never linked") }
+    }
+
+    func trigger() throws { _ = try httpRequest(port: broker.port, method: "POST", path: "/__reload/trigger") }
 }
 
 func withBrokerConfiguration(_ configuration: BrokerConfiguration, _ body: (ReloadBroker) throws -> Void) throws {
