@@ -46,6 +46,8 @@ public final class RedisConnection {
     private var pending: [UInt: (RedisReply?) -> Void] = [:]
     private var nextTag: UInt = 1
     private var inConnectCallback = false
+    /// Set by ``close(reason:)`` at once, even when the free itself waits for the next tick.
+    private var closeRequested = false
     private var keepAlive: RedisConnection?
 
     /// Starts connecting to host:port (an IP literal or a name hiredis resolves). `onConnect`
@@ -140,12 +142,14 @@ public final class RedisConnection {
     /// Ends the connection (idempotent): pending replies get `nil`, then `onClose` runs with `reason`.
     public func close(reason: String) {
         guard let context, !isClosed else { return }
+        closeRequested = true
         if inConnectCallback {
             // hiredis still uses the context after its connect callback returns: free it next tick.
             watchdog.start(after: 0) { [unowned self] in self.close(reason: reason) }
             return
         }
         context.pointee.data = nil
+        self.context = nil  // freed below (at once, or by hiredis after its callback): never touched again
         redisAsyncFree(context)  // safe inside reply callbacks: hiredis defers it
         detach(RedisConnectionError(reason))
     }
@@ -170,7 +174,7 @@ public final class RedisConnection {
     }
 
     private func dispatch(_ arguments: [String], tag: UInt) -> RedisSendResult {
-        guard let context, isConnected, !isClosed, !arguments.isEmpty else { return .refused }
+        guard let context, isConnected, !isClosed, !closeRequested, !arguments.isEmpty else { return .refused }
         let parts = arguments.map { Array($0.utf8) }
         let bytes = parts.flatMap { $0 }
         let lengths = parts.map(\.count)
@@ -198,7 +202,7 @@ public final class RedisConnection {
     }
 
     private func received(_ reply: RedisReply?, tag: UInt) {
-        guard !isClosed else { return }
+        guard !isClosed, !closeRequested else { return }
         if tag == 0 {
             if let reply { subscriptionHandler?(reply) }
         } else if let callback = pending.removeValue(forKey: tag) {
