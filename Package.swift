@@ -35,8 +35,12 @@ let package = Package(
         ),
         // System zlib, for decoding pages an app compressed anyway (the proxy injects into them).
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // hiredis (Debian libhiredis-dev 0.14.1) for the Redis cluster layer, and the small C shim that
+        // compiles its header-only libuv adapter and builds replies under limits.
+        .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
+        .target(name: "CRedisShim", dependencies: ["CHiredis", "CLibUV"], linkerSettings: [.linkedLibrary("hiredis")]),
         // Layer 1: the only module with unsafe pointers and C callbacks.
-        .target(name: "UVLoop", dependencies: ["CLibUV", "CZlib"], swiftSettings: swiftSettings),
+        .target(name: "UVLoop", dependencies: ["CLibUV", "CZlib", "CRedisShim"], swiftSettings: swiftSettings),
         // Layer 2: pure protocol code, no I/O.
         .target(name: "HTTPCodec", swiftSettings: swiftSettings),
         .target(

@@ -4,6 +4,10 @@
 #   scripts/bench-fanout.sh --quick                 CI: N=200, one trigger, reload-broker and the floor;
 #                                                   exits non-zero if any client missed the reload
 #   scripts/bench-fanout.sh --servers reload-broker,floor --sizes 1000,5000
+#   scripts/bench-fanout.sh --cluster               K = 1,2,4 brokers sharing one redis-server, as many clients per
+#                                                   broker as the fd limit allows (one generator each), against one
+#                                                   broker alone; and the Redis hop alone (Benchmarks/fanout/cluster.py)
+#   scripts/bench-fanout.sh --cluster --quick       CI: 200 clients per broker, K = 1,2, two triggers
 # Servers: reload-broker reload-broker-2t (--threads 2, on CPUs 0-1) floor hummingbird picows websockets node-ws seed.
 # Installs what is missing (gcc builds, pip into Benchmarks/.venv, apt node-ws); a peer that
 # cannot be installed is skipped with a message. Talks only to 127.0.0.0/8.
@@ -18,14 +22,16 @@ mkdir -p "$OUT"
 servers="reload-broker,reload-broker-2t,floor,hummingbird,picows,websockets,node-ws,seed"
 sizes="1000,5000,10000,max"
 quick=0
+cluster=0
 extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1; servers="reload-broker,floor"; sizes="200" ;;
+    --cluster) cluster=1 ;;
     --servers) servers="$2"; shift ;;
     --sizes) sizes="$2"; shift ;;
-    --tag|--rate|--srcs|--latency-triggers|--sustained-triggers) extra+=("$1" "$2"); shift ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    --tag|--rate|--srcs|--latency-triggers|--sustained-triggers|--cluster-brokers|--cluster-n) extra+=("$1" "$2"); shift ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -46,6 +52,16 @@ swift build -c release --product reload-broker >&2
 BROKER="$(swift build -c release --show-bin-path)/reload-broker"
 
 args=(--loadgen "$OUT/loadgen" --floor "$OUT/floor" --broker "$BROKER" --servers "$servers" --sizes "$sizes")
+if [ $cluster = 1 ]; then
+  scripts/ensure-deps.sh --redis
+  versions="{\"swift\":\"$(swift --version 2>&1 | head -1 | sed 's/"/\\"/g')\",\"redis-server\":\"$(redis-server --version | sed 's/"//g')\",\"hiredis\":\"$(dpkg-query -W -f '${Version}' libhiredis-dev 2>/dev/null)\"}"
+  if [ $quick = 1 ]; then
+    extra=(--cluster-brokers 1,2 --cluster-n 200 --latency-triggers 2 --settle-ms 200 --quick "${extra[@]}")
+  else
+    extra=(--latency-triggers 5 --settle-ms 1000 "${extra[@]}")
+  fi
+  exec python3 "$BENCH/fanout/run.py" "${args[@]}" --cluster --versions "$versions" "${extra[@]}"
+fi
 versions="{\"swift\":\"$(swift --version 2>&1 | head -1 | sed 's/"/\\"/g')\",\"gcc\":\"$(gcc -dumpfullversion)\""
 
 # 3. Python peers (the seed, websockets, picows) in a venv.

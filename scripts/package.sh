@@ -11,7 +11,7 @@
 #
 # The binary is a release build that needs only glibc at run time: Swift's standard library,
 # FoundationEssentials, libdispatch (--static-swift-stdlib), libstdc++ and libgcc (BoringSSL in
-# swift-crypto is C++), libuv and zlib are all linked in. The normal build is untouched: the static
+# swift-crypto is C++), libuv, zlib and hiredis are all linked in. The normal build is untouched: the static
 # archives are found through a private pkg-config folder (PKG_CONFIG_PATH, below) whose libuv.pc and
 # zlib.pc point at a folder holding only .a files, so `-luv`, `-lz` and `-lstdc++` pick those.
 # The version is the one the binary reports (BrokerVersion.swift); the glibc floor is read off the
@@ -53,7 +53,11 @@ zlib_a="$(pkg-config --variable=libdir zlib)/libz.a"
 [ -f "$zlib_a" ] || fail "no $zlib_a; install zlib1g-dev"
 stdcxx_a=$(gcc -print-file-name=libstdc++.a)
 [ -f "$stdcxx_a" ] || fail "no static libstdc++ (gcc -print-file-name=libstdc++.a); install libstdc++-12-dev"
+hiredis_a="$libdir/libhiredis.a"
+[ -f "$hiredis_a" ] || fail "no $hiredis_a; install libhiredis-dev"
 ln -sfn "$libuv_a" "$deps/lib/libuv.a"
+# -lhiredis (the cluster layer) finds this archive first: the folder is on the link's -L path.
+ln -sfn "$hiredis_a" "$deps/lib/libhiredis.a"
 ln -sfn "$zlib_a" "$deps/lib/libz.a"
 ln -sfn "$stdcxx_a" "$deps/lib/libstdc++.a"
 cat >"$deps/pkgconfig/libuv.pc" <<EOF
@@ -90,7 +94,7 @@ for lib in $needed; do
     *) fail "the binary needs $lib at run time (NEEDED: $needed)" ;;
   esac
 done
-if ldd "$BIN" | grep -E 'libswift|libFoundation|lib_Foundation|libdispatch|libBlocksRuntime|libuv|libz\.|libstdc\+\+|libgcc_s|libicu'; then
+if ldd "$BIN" | grep -E 'libswift|libFoundation|lib_Foundation|libdispatch|libBlocksRuntime|libuv|libz\.|libhiredis|libstdc\+\+|libgcc_s|libicu'; then
   fail "ldd shows a library that should be linked in"
 fi
 version=$("$BIN" --version)

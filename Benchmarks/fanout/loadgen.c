@@ -12,6 +12,12 @@
  * time, each waits for every client) -> sustained triggers at --rate.
  * Prints one JSON object on stdout; --cdf FILE writes the latencies (us) of the
  * median latency trigger, one per line. Every loop is bounded in time.
+ *
+ * --passive T (the cluster benchmark: several generators, one per broker, and a driver that
+ * fires the triggers): connect, print {"ready":CONNECTED}, then for each of T broadcasts
+ * (epochs 1..T) wait until every client has it and print one line
+ * {"trigger":i,"received":R,"first_ns":..,"last_ns":..} with CLOCK_MONOTONIC receipt times,
+ * comparable with the driver's time.monotonic_ns() on the same machine; then a summary line.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -57,7 +63,7 @@ static const char *cdf_path = NULL;
 static int port = 0, trig_port = 0, nclients = 1000, srcs = 8, window = 256, proto = PROTO_WS, pid = 0;
 static int lat_triggers = 3, sus_triggers = 100;
 static double rate = 20, phase_timeout = 60, trig_timeout = 15;
-static int settle_ms = 1000, idle_ms = 2000;
+static int settle_ms = 1000, idle_ms = 2000, passive = 0;
 
 static client_t *clients;
 static int ep;
@@ -426,7 +432,8 @@ static void usage(void) {
             "loadgen --port P [--host 127.0.0.1] [--path /__reload/ws] [--proto ws|longpoll] [--n N] [--srcs K]\n"
             "        [--trigger-port P] [--trigger-method POST] [--trigger-path /__reload/trigger]\n"
             "        [--latency-triggers 3] [--sustained-triggers 100] [--rate 20] [--window 256]\n"
-            "        [--pid SERVER_PID] [--cdf FILE] [--timeout S] [--trigger-timeout S] [--settle-ms 1000] [--idle-ms 2000]\n");
+            "        [--pid SERVER_PID] [--cdf FILE] [--timeout S] [--trigger-timeout S] [--settle-ms 1000] [--idle-ms 2000]\n"
+            "        [--passive TRIGGERS]\n");
     exit(2);
 }
 
@@ -453,11 +460,14 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--trigger-timeout")) trig_timeout = atof(v);
         else if (!strcmp(a, "--settle-ms")) settle_ms = atoi(v);
         else if (!strcmp(a, "--idle-ms")) idle_ms = atoi(v);
+        else if (!strcmp(a, "--passive")) passive = atoi(v);
         else usage();
         i++;
     }
     if (!port || nclients < 1 || srcs < 1 || srcs > 250 || lat_triggers < 1) usage();
     if (!trig_port) trig_port = port;
+    if (passive < 0 || passive > 1000) usage();
+    if (passive) lat_triggers = passive, sus_triggers = 0;
 
     struct rlimit rl;
     getrlimit(RLIMIT_NOFILE, &rl);
@@ -486,6 +496,34 @@ int main(int argc, char **argv) {
     int64_t t1 = now_ns();
     double connect_s = (t1 - t0) / 1e9;
     double cpu_connect = cpu_us() - cpu0;
+
+    if (passive) {
+        /* Receipts only: the driver fires the triggers (epochs 1..passive) once all are ready. */
+        triggers_sent = passive;
+        printf("{\"ready\":%ld,\"connect_s\":%.4f}\n", connected, connect_s);
+        fflush(stdout);
+        for (int t = 0; t < passive; t++) {
+            cur_trigger = t;
+            pump(now_ns() + (int64_t)(phase_timeout * 1e9), all_received);
+            int64_t first = 0, last = 0;
+            for (int i = 0; i < nclients; i++) {
+                int64_t r = recv_ns[(size_t)t * nclients + i];
+                if (!r) continue;
+                if (!first || r < first) first = r;
+                if (r > last) last = r;
+            }
+            printf("{\"trigger\":%d,\"received\":%ld,\"first_ns\":%lld,\"last_ns\":%lld}\n", t, recv_count[t],
+                   (long long)first, (long long)last);
+            fflush(stdout);
+        }
+        long open = 0;
+        for (int i = 0; i < nclients; i++) open += clients[i].state == ST_OPEN;
+        printf("{\"n\":%d,\"connected\":%ld,\"connect_failed\":%ld,\"open_after\":%ld,\"frames\":%ld,"
+               "\"cpu_connect_us\":%.0f}\n", nclients, connected, connect_failed, open, frames_total, cpu_connect);
+        for (int i = 0; i < nclients; i++)
+            if (clients[i].state != ST_CLOSED) close(clients[i].fd);
+        return 0;
+    }
 
     /* 2. idle: let the server settle, then RSS and idle CPU over --idle-ms */
     pump(now_ns() + settle_ms * 1000000LL, NULL);

@@ -258,6 +258,10 @@ def main():
     p.add_argument("--idle-ms", type=int, default=2000)
     p.add_argument("--cdf-size", type=int, default=10000)
     p.add_argument("--tag", default="")
+    p.add_argument("--cluster", action="store_true", help="the cluster benchmark (cluster.py)")
+    p.add_argument("--cluster-brokers", default="1,2,4")
+    p.add_argument("--cluster-n", type=int, default=0, help="clients per broker (0: as many as the fd limit allows)")
+    p.add_argument("--redis-server", default="")
     if len(sys.argv) == 3 and sys.argv[1] == "--render":  # re-print the tables of a results file
         with open(sys.argv[2]) as f:
             data = json.load(f)
@@ -274,6 +278,9 @@ def main():
     for s in servers:
         if s not in LABELS:
             raise SystemExit(f"unknown server {s}; known: {', '.join(SERVER_ORDER)}")
+    if a.cluster:
+        import cluster
+        return cluster.main(a, max_n, wait_port, stop, free_port)
     sizes = [max_n if s == "max" else int(s) for s in a.sizes.split(",")]
     sizes = [min(s, max_n) for s in sizes]
 

@@ -59,6 +59,9 @@ public struct BrokerConfiguration: Sendable {
     public var liveReload: LiveReloadConfiguration? = LiveReloadConfiguration()
     /// Handles requests outside ``prefix`` (static files, a proxy); HTML it answers gets the client injected.
     public var fallback: (any RequestHandler)?
+    /// Share reloads with other brokers (Redis pub/sub). Nil (the default): this broker alone,
+    /// and the broadcast path is exactly the single-broker one.
+    public var cluster: ClusterConfiguration?
 
     public init() {}
 

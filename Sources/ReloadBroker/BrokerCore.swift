@@ -13,8 +13,13 @@ final class BrokerSharedState: Sendable {
     let instanceID: String
     let epoch = Atomic<Int>(0)
     let clients = Atomic<Int>(0)
+    /// The cluster's state for `/health` (nil without a cluster).
+    let clusterStatus: PthreadLocked<ClusterStatus>?
 
-    init(instanceID: String) { self.instanceID = instanceID }
+    init(instanceID: String, cluster: ClusterStatus? = nil) {
+        self.instanceID = instanceID
+        self.clusterStatus = cluster.map { PthreadLocked($0) }
+    }
 
     var currentEpoch: Int { epoch.load(ordering: .relaxed) }
 }
@@ -37,6 +42,8 @@ final class BrokerCore {
     private var stopTimer: LoopTimer?
     private var signalWatchers: [SignalWatcher] = []
     private var fileWatcher: FileWatcher?
+    /// The cluster layer (primary loop only; nil without ``BrokerConfiguration/cluster``).
+    private(set) var cluster: RedisCluster?
     private var nextConnectionID: UInt64 = 0
 
     /// Every open connection (for the sweep); each knows its index.
@@ -129,6 +136,13 @@ final class BrokerCore {
                 self.broadcast(path: nil)
             })
         }
+        if isPrimary, case .redis(let url, let channel)? = configuration.cluster, let status = shared.clusterStatus {
+            cluster = RedisCluster(
+                loop: loop, url: url, channel: channel ?? ClusterConfiguration.defaultChannel(prefix: configuration.prefix),
+                origin: shared.instanceID, epoch: shared.currentEpoch, logger: logger, status: status,
+                deliver: { [unowned self] broadcast in self.deliverFromCluster(broadcast) },
+                adopt: { [unowned self] epoch in self.shared.epoch.store(epoch, ordering: .relaxed) })
+        }
         (configuration.fallback as? any BrokerAttachment)?.attach(to: self)
     }
 
@@ -188,6 +202,7 @@ final class BrokerCore {
     /// returns how many clients it reached (this loop's, plus those connected to the others).
     @discardableResult
     func broadcast(path: String?) -> Int {
+        if configuration.cluster != nil { return clusterTrigger(path: path) }
         let broadcast: PendingBroadcast
         let reached: Int
         if let group, group.members.count > 1 {
@@ -200,6 +215,32 @@ final class BrokerCore {
         logger.info(
             "broadcast \(Messages.describe(broadcast))", metadata: ["epoch": "\(broadcast.epoch)", "clients": "\(reached)"])
         return reached
+    }
+
+    /// With a cluster, every trigger goes to the cluster layer on the primary loop, which
+    /// publishes it (or, Redis away, delivers it at once); returns this broker's client count.
+    private func clusterTrigger(path: String?) -> Int {
+        if let cluster {
+            cluster.trigger(path: path)
+        } else if let primary = group?.members.first {
+            let core = primary.core
+            primary.executor.execute { core.value.cluster?.trigger(path: path) }
+        }
+        return shared.clients.load(ordering: .relaxed)
+    }
+
+    /// A broadcast the cluster layer hands over (already numbered): to every loop's clients.
+    private func deliverFromCluster(_ broadcast: PendingBroadcast) {
+        let reached: Int
+        if let group, group.members.count > 1 {
+            group.deliverInOrder(broadcast)
+            reached = shared.clients.load(ordering: .relaxed)
+        } else {
+            shared.epoch.store(broadcast.epoch, ordering: .relaxed)
+            reached = deliver(broadcast)
+        }
+        logger.info(
+            "broadcast \(Messages.describe(broadcast))", metadata: ["epoch": "\(broadcast.epoch)", "clients": "\(reached)"])
     }
 
     /// Writes one broadcast to this loop's clients: one frame per dialect, encoded once, shared by all.
@@ -331,6 +372,7 @@ final class BrokerCore {
         guard !isStopping else { return }
         isStopping = true
         (configuration.fallback as? any BrokerAttachment)?.stop()
+        cluster?.stop()
         listener?.close()
         listener = nil
         let goingAway = SharedBuffer(WebSocketFrameEncoder.close(code: .goingAway, reason: "broker stopping"))

@@ -36,6 +36,17 @@ final class BrokerGroup: Sendable {
         }
     }
 
+    /// Queues a broadcast the cluster layer numbered on every loop (same order guarantee).
+    func deliverInOrder(_ broadcast: PendingBroadcast) {
+        order.withLock { _ in
+            shared.epoch.store(broadcast.epoch, ordering: .relaxed)
+            for member in members {
+                let core = member.core
+                member.executor.execute { core.value.deliver(broadcast) }
+            }
+        }
+    }
+
     /// Starts a graceful stop on every loop.
     func stopAll() {
         for member in members {

@@ -49,7 +49,7 @@ public final class ReloadBroker: Sendable {
         var configuration = configuration
         configuration.prefix = BrokerConfiguration.normalizedPrefix(configuration.prefix)
         configuration.loops = max(1, min(configuration.loops, 64))
-        let shared = BrokerSharedState(instanceID: Self.makeInstanceID())
+        let shared = BrokerSharedState(instanceID: Self.makeInstanceID(), cluster: configuration.cluster.map { Self.status($0, prefix: configuration.prefix) })
         var loops: [EventLoop] = []
         var cores: [BrokerCore] = []
         var boundPort = configuration.port
@@ -251,6 +251,14 @@ public final class ReloadBroker: Sendable {
     /// The `<script>` tag with an absolute `src` on `origin` (e.g. `broker.url`).
     public func scriptTag(origin: String) -> String {
         Messages.scriptTag(prefix: origin + configuration.prefix, instance: instanceID, epoch: epoch)
+    }
+
+    /// The cluster's initial `/health` state.
+    static func status(_ cluster: ClusterConfiguration, prefix: String) -> ClusterStatus {
+        switch cluster {
+        case .redis(let url, let channel):
+            ClusterStatus(redis: url.redacted, channel: channel ?? ClusterConfiguration.defaultChannel(prefix: prefix))
+        }
     }
 
     static func makeInstanceID() -> String {

@@ -12,7 +12,7 @@ import WebSocketCodec
 /// |---|---|---|
 /// | `/ws` | GET + Upgrade | WebSocket; a hello, then broadcasts |
 /// | `/client.js` | GET, HEAD | the client script |
-/// | `/health` | GET, HEAD | `{"status":"ok","version":…,"protocol":…,"instance":…,"epoch":…,"clients":…}` |
+/// | `/health` | GET, HEAD | `{"status":"ok","version":…,"protocol":…,"instance":…,"epoch":…,"clients":…}` (and `"cluster":{…}` with one) |
 /// | `/trigger` | POST | broadcast; optional `{"path":"…"}` body or `?path=`; answers how many clients it reached |
 /// | `/app` | GET, HEAD | the proxied app's command, state and last output (``AppStatus``; 404 without `--exec`) |
 ///
@@ -57,8 +57,9 @@ extension BrokerCore {
             responder.respond(response, body: ClientScript.bytes)
         case "/health":
             guard allowMethods(["GET", "HEAD"], responder) else { return }
-            let body = #"{"status":"ok","version":"\#(BrokerVersion.current)","protocol":\#(Messages.protocolVersion),"instance":"\#(shared.instanceID)","epoch":\#(shared.currentEpoch),"clients":\#(shared.clients.load(ordering: .relaxed))}"#
-            responder.respond(Self.json(.ok, body + "\n"))
+            var body = #"{"status":"ok","version":"\#(BrokerVersion.current)","protocol":\#(Messages.protocolVersion),"instance":"\#(shared.instanceID)","epoch":\#(shared.currentEpoch),"clients":\#(shared.clients.load(ordering: .relaxed))"#
+            if let cluster = shared.clusterStatus?.withLock({ $0.json }) { body += #","cluster":"# + cluster }
+            responder.respond(Self.json(.ok, body + "}\n"))
         case "/trigger":
             trigger(request, responder: responder)
         case "/app":

@@ -72,6 +72,12 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Event loops (threads) serving clients; more than one spreads connections with SO_REUSEPORT and broadcasts on all at once.")
     var threads = 1
 
+    @Option(help: "Share reloads with every broker using this Redis: redis://[user:password@]HOST:PORT[/DB]. Redis down is not fatal.")
+    var redis: String?
+
+    @Option(help: "The Redis pub/sub channel of the cluster (default reload-broker:PREFIX).")
+    var redisChannel: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -98,6 +104,16 @@ struct CommonOptions: ParsableArguments {
             throw ValidationError("--livereload-path \(livereloadPath) is taken by another endpoint; pick another path.")
         }
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be between 1 and 64, not \(threads).") }
+        if let redis {
+            // The message never repeats the URL: it may hold a password.
+            do { _ = try RedisURL.parse(redis) } catch { throw ValidationError("--redis: \(error).") }
+        }
+        if let redisChannel {
+            guard redis != nil else { throw ValidationError("--redis-channel needs --redis.") }
+            guard !redisChannel.isEmpty, redisChannel.utf8.count <= 256,
+                redisChannel.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F })
+            else { throw ValidationError("--redis-channel must be 1 to 256 characters without spaces or control characters.") }
+        }
     }
 
     var level: Logger.Level {
@@ -115,6 +131,9 @@ struct CommonOptions: ParsableArguments {
         configuration.handlesSignals = true
         configuration.loops = threads
         configuration.liveReload = noLivereload ? nil : LiveReloadConfiguration(socketPath: livereloadPath)
+        if let redis, let url = try? RedisURL.parse(redis) {
+            configuration.cluster = .redis(url: url, channel: redisChannel)
+        }
         return configuration
     }
 
