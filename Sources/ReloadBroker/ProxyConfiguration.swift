@@ -32,7 +32,7 @@ public struct ProxyConfiguration: Sendable {
     /// request on a connection the app is closing, and idle sockets do not pile up.
     public var idleConnectionTimeout: Duration = .seconds(4)
     /// How often a down app is probed (and a starting one, 10 s after its start). Default 250 ms.
-    /// Right after a start the proxy polls much faster: a connect at 1, 2, 4, 8 ms, then every 16 ms.
+    /// Right after a start the proxy polls much faster: a connect at 1, 2, 4 ms, then every 8 ms.
     public var probeInterval: Duration = .milliseconds(250)
     /// With a command and no file watching, the app restarts itself: check its processes this
     /// often (a cheap look at the known ones; the whole group and the port every tenth time).

@@ -224,8 +224,9 @@ final class ProxyState {
         probeTimer = timer
         let delay: UInt64
         if health == .starting {
-            // Right after a start: 1, 2, 4, 8 ms, then every 16 ms for 10 s, then the probe interval.
-            delay = loop.now - startedAt < 10_000 ? UInt64(1) << min(pollAttempts, 4) : configuration.probeInterval.milliseconds
+            // Right after a start: 1, 2, 4 ms, then every 8 ms for 10 s, then the probe interval (a
+            // loopback connect costs microseconds; the page waits for this poll).
+            delay = loop.now - startedAt < 10_000 ? UInt64(1) << min(pollAttempts, 3) : configuration.probeInterval.milliseconds
             pollAttempts += 1
         } else {
             delay = configuration.probeInterval.milliseconds
