@@ -44,7 +44,7 @@ public final class ReloadBroker: Sendable {
     private var primary: BrokerGroup.Member { group.members[0] }
 
     /// Creates a broker and binds its port (so "address in use" is reported here); it
-    /// serves nothing until ``start()`` or ``run()``.
+    /// serves nothing until ``start()`` or `run()`.
     public init(configuration: BrokerConfiguration = .init(), logger: Logger = Logger(label: "reload-broker")) throws(BrokerError) {
         var configuration = configuration
         configuration.prefix = BrokerConfiguration.normalizedPrefix(configuration.prefix)
@@ -270,7 +270,7 @@ public enum BrokerError: Error, CustomStringConvertible, Sendable {
     case addressInUse(host: String, port: Int)
     case cannotListen(host: String, port: Int, UVError)
     case eventLoop(UVError)
-    /// ``ReloadBroker/run()`` on a broker that was started or stopped before (a broker runs once).
+    /// `run()` on a broker that was started or stopped before (a broker runs once).
     case alreadyStarted
 
     public var description: String {

@@ -2,8 +2,8 @@ import HTMLInjection
 import HTTPCodec
 
 /// The response filter that puts the reload client into pages: the broker's own rules
-/// (``InjectionDecision`` for the response, plus the request-side rule below) and the streaming
-/// ``HTMLInjector``, in one value any HTTP server can run on its responses.
+/// (`InjectionDecision` for the response, plus the request-side rule below) and the streaming
+/// `HTMLInjector`, in one value any HTTP server can run on its responses.
 ///
 /// The broker's responder and the framework middleware (Hummingbird, Vapor) use it the same way:
 ///

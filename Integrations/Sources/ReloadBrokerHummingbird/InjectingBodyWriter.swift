@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// A body writer that runs every buffer through an ``HTMLInjector`` on its way to `parent`:
+/// A body writer that runs every buffer through an `HTMLInjector` on its way to `parent`:
 /// output follows input at once, but for the few bytes of a possible `</head` held back.
 struct InjectingBodyWriter: ResponseBodyWriter {
     var parent: any ResponseBodyWriter

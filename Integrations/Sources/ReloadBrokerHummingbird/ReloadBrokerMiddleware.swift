@@ -16,12 +16,12 @@ import ReloadBroker
 /// try await app.runService()
 /// ```
 ///
-/// It follows the broker's own rules (``ReloadInjectionFilter``): only pages a browser loads as a
+/// It follows the broker's own rules (`ReloadInjectionFilter`): only pages a browser loads as a
 /// document (`GET`, an HTML `Content-Type`, a page-carrying status, no `Content-Encoding`, not
 /// injected already) get the `<script>` tag, once, before `</head>`. Every other response (JSON,
 /// images, `HEAD`, 204, 304, compressed bodies, htmx fragments) is returned as it came, untouched.
 ///
-/// A page of known length up to ``ReloadInjectionFilter/wholeBodyLimit`` is injected whole and
+/// A page of known length up to `ReloadInjectionFilter.wholeBodyLimit` is injected whole and
 /// keeps an exact `Content-Length`; a streamed (or longer) page streams through the injector,
 /// holding back at most a few bytes, and goes out without `Content-Length` (chunked).
 /// The tag carries the broker's instance and epoch from before the page was rendered, so a
@@ -33,7 +33,7 @@ public struct ReloadBrokerMiddleware<Context: RequestContext>: RouterMiddleware 
     public let origin: String
 
     /// Injects `broker`'s client; `origin` is the scheme, host and port of the broker as the
-    /// browser reaches it (default ``ReloadBroker/url``).
+    /// browser reaches it (default `ReloadBroker.url`).
     public init(broker: ReloadBroker, origin: String? = nil) {
         self.broker = broker
         self.origin = origin ?? broker.url

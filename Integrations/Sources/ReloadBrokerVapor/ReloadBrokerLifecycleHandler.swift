@@ -23,7 +23,7 @@ public struct ReloadBrokerLifecycleHandler: LifecycleHandler {
         broker.stop()
     }
 
-    /// Stops the broker on a thread of its own: ``ReloadBroker/stop()`` waits up to the grace
+    /// Stops the broker on a thread of its own: `ReloadBroker.stop()` waits up to the grace
     /// period for the tabs' close handshakes, which must not hold a thread of the concurrency pool.
     public func shutdownAsync(_ application: Application) async {
         let broker = broker

@@ -13,7 +13,7 @@ import Vapor
 /// app.lifecycle.use(ReloadBrokerLifecycleHandler(broker: broker))  // starts and stops with the app
 /// ```
 ///
-/// It follows the broker's own rules (``ReloadInjectionFilter``): only pages a browser loads as a
+/// It follows the broker's own rules (`ReloadInjectionFilter`): only pages a browser loads as a
 /// document (`GET`, an HTML `Content-Type`, a page-carrying status, no `Content-Encoding`, not
 /// injected already) get the `<script>` tag, once, before `</head>`, and an exact
 /// `Content-Length`. Every other response (JSON, files, `HEAD`, 204, 304, compressed bodies, htmx
@@ -32,7 +32,7 @@ public struct ReloadBrokerMiddleware: AsyncMiddleware {
     public let origin: String
 
     /// Injects `broker`'s client; `origin` is the scheme, host and port of the broker as the
-    /// browser reaches it (default ``ReloadBroker/url``).
+    /// browser reaches it (default `ReloadBroker.url`).
     public init(broker: ReloadBroker, origin: String? = nil) {
         self.broker = broker
         self.origin = origin ?? broker.url
