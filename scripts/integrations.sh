@@ -2,8 +2,9 @@
 # The framework integrations (Integrations/: Hummingbird 2 and Vapor 4 middleware) in CI:
 # ONE build of the library, its tests and both example apps in their own scratch path (they pull
 # in SwiftNIO, Hummingbird and Vapor, which the core never builds); the tests (real sockets and
-# headless Chromium); each example run briefly (start, GET a page and check the client tag, fetch
-# client.js from the broker the tag names, SIGTERM, exit status 0); and the DocC catalogs.
+# headless Chromium); each example run briefly on a copy of its templates (start, GET a page and
+# check the client tag, fetch client.js from the broker the tag names, change the template and see
+# the broker's epoch move, SIGTERM, exit status 0); and the DocC catalogs.
 #   scripts/integrations.sh [--no-docs]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,6 +44,15 @@ run_example() {
   src="$(sed -n 's/.*<script src="\([^"]*client\.js\)" data-reload-broker.*/\1/p' <<<"$page" | head -n 1)"
   [ -n "$src" ] && curl -fsS -o /dev/null "$src" || fail="${fail:-client.js not served at '$src'}"
   curl -fsS "http://127.0.0.1:$port/api/time" | grep -q 'data-reload-broker' && fail="${fail:-JSON got the tag}"
+  # A template change reloads the tabs: the broker's epoch (its health endpoint) goes to 1.
+  echo "<!-- changed -->" >>"$TEMPLATES/index.html"
+  local health="${src%client.js}health" epoch=""
+  for _ in $(seq 1 100); do
+    epoch="$(curl -fsS "$health" 2>/dev/null | sed -n 's/.*"epoch":\([0-9]*\).*/\1/p')"
+    [ "$epoch" = 1 ] && break
+    sleep 0.1
+  done
+  [ "$epoch" = 1 ] || fail="${fail:-a template change did not reload (epoch '$epoch')}"
   kill -TERM "$pid"
   local status=0
   wait "$pid" || status=$?
@@ -51,14 +61,18 @@ run_example() {
     echo "$name: ${fail:-exit status $status after SIGTERM}" >&2
     return 1
   fi
-  echo "$name: page served with the client tag, client.js loaded from $src, stopped on SIGTERM"
+  echo "$name: page served with the client tag, client.js loaded from $src, a template change reloaded, stopped on SIGTERM"
 }
 
 echo "== integrations: examples"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+export RELOAD_BROKER_PORT=0 TEMPLATES
+for framework in Hummingbird Vapor; do cp -r "Integrations/Examples/$framework/templates" "$work/$framework"; done
 port="$(free_port)"
-PORT="$port" RELOAD_BROKER_PORT=0 run_example hummingbird-example "$port" "$bin/hummingbird-example"
+TEMPLATES="$work/Hummingbird" PORT="$port" run_example hummingbird-example "$port" "$bin/hummingbird-example"
 port="$(free_port)"
-RELOAD_BROKER_PORT=0 run_example vapor-example "$port" "$bin/vapor-example" serve --hostname 127.0.0.1 --port "$port"
+TEMPLATES="$work/Vapor" run_example vapor-example "$port" "$bin/vapor-example" serve --hostname 127.0.0.1 --port "$port"
 
 if [ "${1:-}" != "--no-docs" ]; then
   echo "== DocC"
