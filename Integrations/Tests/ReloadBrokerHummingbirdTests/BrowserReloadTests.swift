@@ -4,7 +4,7 @@ import IntegrationTestSupport
 import ReloadBroker
 import Testing
 
-@Suite("Hummingbird app in headless Chromium", .enabled(if: !HeadlessChromium.isSkipped))
+@Suite("Hummingbird app in headless Chromium", .enabled(if: !HeadlessChromium.isSkipped), .timeLimit(.minutes(2)))
 struct BrowserReloadTests {
     /// The page the app serves loads the client from the broker, and reloads on `broker.reload()`.
     @Test func aPageReloadsOnBrokerReload() async throws {

@@ -13,7 +13,7 @@ enum Mode: String, CaseIterable, CustomTestStringConvertible {
     var testDescription: String { rawValue }
 }
 
-@Suite("Hummingbird ReloadBrokerMiddleware")
+@Suite("Hummingbird ReloadBrokerMiddleware", .timeLimit(.minutes(2)))
 struct MiddlewareTests {
     @Test(arguments: Mode.allCases) func aWholePageGetsTheTagOnceWithItsLength(mode: Mode) async throws {
         let broker = try makeBroker()

@@ -5,7 +5,7 @@ import Testing
 import Vapor
 import VaporTesting
 
-@Suite("Vapor app in headless Chromium", .enabled(if: !HeadlessChromium.isSkipped))
+@Suite("Vapor app in headless Chromium", .enabled(if: !HeadlessChromium.isSkipped), .timeLimit(.minutes(2)))
 struct BrowserReloadTests {
     /// The lifecycle handler starts the broker with the app; the page loads the client from it
     /// and reloads on `broker.reload()`; shutting the app down stops the broker.

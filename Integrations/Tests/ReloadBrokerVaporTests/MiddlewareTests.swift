@@ -17,7 +17,7 @@ func withTestApp(_ broker: ReloadBroker, _ body: (Application) async throws -> V
     try await withApp(configure: { configure($0, broker: broker) }, body)
 }
 
-@Suite("Vapor ReloadBrokerMiddleware")
+@Suite("Vapor ReloadBrokerMiddleware", .timeLimit(.minutes(2)))
 struct MiddlewareTests {
     @Test(arguments: Mode.allCases) func aWholePageGetsTheTagOnceWithItsLength(mode: Mode) async throws {
         let broker = try makeBroker()
