@@ -25,6 +25,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        // `ReloadBroker` is a `Service` (needs only swift-log and swift-async-algorithms: no NIO).
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // `swift package generate-documentation --target ReloadBroker` (a plugin: adds nothing to builds).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
     ],
     targets: [
         // Layer 0: the C library, found through pkg-config.
@@ -56,6 +60,7 @@ let package = Package(
                 "UVLoop", "HTTPCodec", "WebSocketCodec", "HTMLInjection",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             exclude: ["client"],
             swiftSettings: swiftSettings
@@ -92,6 +97,7 @@ let package = Package(
             dependencies: [
                 "ReloadBroker", "UVLoop", "HTTPCodec", "WebSocketCodec", "HTMLInjection", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -419,12 +419,7 @@ final class BrokerCore {
     /// Whether an HTML response gets the client: pages only, not fragments fetched by a page's own
     /// script (htmx, Turbo, `fetch`), which would run a second client or show a stray tag.
     func shouldInject(request: RequestHead, response: ResponseHead) -> Bool {
-        if request.headers["HX-Request"] != nil { return false }
-        if let destination = request.headers["Sec-Fetch-Dest"]?.lowercased(),
-            !["document", "iframe", "frame", "embed", "object"].contains(destination)
-        {
-            return false
-        }
+        guard ReloadInjectionFilter.requestWantsPage({ request.headers[$0] }) else { return false }
         return InjectionDecision.shouldInject(
             method: request.method, status: response.status.code, responseHeaders: response.headers)
     }

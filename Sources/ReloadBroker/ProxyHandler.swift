@@ -13,7 +13,7 @@ import UVLoop
 ///
 /// Use it as ``BrokerConfiguration/fallback``. One proxy per broker. Sendable because it only
 /// keeps configuration and the app's exit status; its working state lives on the broker's loop
-/// (created in ``attach(to:)``) and is touched from that thread only.
+/// (created in `attach(to:)`) and is touched from that thread only.
 public final class ReverseProxy: StreamingRequestHandler, BrokerAttachment, @unchecked Sendable {
     public let configuration: ProxyConfiguration
     private let exitStatus = PthreadLocked<SpawnedProcess.Exit?>(nil)

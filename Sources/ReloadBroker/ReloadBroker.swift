@@ -44,7 +44,7 @@ public final class ReloadBroker: Sendable {
     private var primary: BrokerGroup.Member { group.members[0] }
 
     /// Creates a broker and binds its port (so "address in use" is reported here); it
-    /// serves nothing until ``start()`` or ``run()``.
+    /// serves nothing until ``start()`` or `run()`.
     public init(configuration: BrokerConfiguration = .init(), logger: Logger = Logger(label: "reload-broker")) throws(BrokerError) {
         var configuration = configuration
         configuration.prefix = BrokerConfiguration.normalizedPrefix(configuration.prefix)
@@ -116,7 +116,28 @@ public final class ReloadBroker: Sendable {
     /// stopped (by ``stop()`` from another thread, or by a signal when
     /// ``BrokerConfiguration/handlesSignals`` is set).
     public func run() {
-        guard let loops = takeLoops() else { return }
+        guard let loops = takeLoopsToRun() else { return }
+        drive(taken: loops)
+    }
+
+    /// Takes the loops for ``run()`` (sync or async), marking the broker running at once so that
+    /// a concurrent ``stop()`` waits for that run instead of driving the loops itself.
+    func takeLoopsToRun() -> [UnsafeTransfer<EventLoop>]? {
+        runner.withLock { runner in
+            guard case .ready(let loops) = runner else { return nil }
+            runner = .running([], callerRuns: true)
+            return loops
+        }
+    }
+
+    /// Gives back loops taken by ``takeLoopsToRun()`` that could not run (a thread did not start).
+    func returnUnrunLoops(_ loops: [UnsafeTransfer<EventLoop>]) {
+        runner.withLock { $0 = .ready(loops) }
+    }
+
+    /// Runs the loops taken by ``takeLoopsToRun()``: loop 0 on the calling thread, the others on
+    /// threads of their own; returns once every loop has ended.
+    func drive(taken loops: [UnsafeTransfer<EventLoop>]) {
         var threads: [LoopThread] = []
         for loop in loops.dropFirst() {
             if let thread = try? LoopThread({ Self.drive(loop.value) }) {
@@ -128,7 +149,6 @@ public final class ReloadBroker: Sendable {
                 Self.drive(loop.value)
             }
         }
-        runner.withLock { $0 = .running(threads, callerRuns: true) }
         Self.drive(loops[0].value)
         for thread in threads { thread.join() }
         finished.signal()
@@ -181,6 +201,12 @@ public final class ReloadBroker: Sendable {
         guard queued else { return nil }
         done.wait()
         return result.withLock { $0 }
+    }
+
+    /// Starts a graceful stop and returns at once (``stop()`` without the wait): safe from any
+    /// thread, including the concurrency pool's, where blocking would starve other tasks.
+    func requestStop() {
+        group.stopAll()
     }
 
     /// Stops gracefully: closes every WebSocket with 1001, waits at most the grace period
@@ -274,6 +300,8 @@ public enum BrokerError: Error, CustomStringConvertible, Sendable {
     case addressInUse(host: String, port: Int)
     case cannotListen(host: String, port: Int, UVError)
     case eventLoop(UVError)
+    /// `run()` on a broker that was started or stopped before (a broker runs once).
+    case alreadyStarted
 
     public var description: String {
         switch self {
@@ -283,6 +311,8 @@ public enum BrokerError: Error, CustomStringConvertible, Sendable {
             "cannot listen on \(host):\(port): \(error.name) (\(error.message))"
         case .eventLoop(let error):
             "cannot start the event loop: \(error)"
+        case .alreadyStarted:
+            "the broker was started or stopped before: a broker runs once (make a new one to run again)"
         }
     }
 }

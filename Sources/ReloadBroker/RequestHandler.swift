@@ -43,7 +43,7 @@ public protocol TunnelReceiver: AnyObject {
 ///
 /// Either ``respond(_:body:)`` once, or ``start(_:)``, any number of
 /// ``write(_:)``, then ``finish()``. HTML pages get the client `<script>` through the
-/// streaming ``HTMLInjector`` (headers rewritten: no `Content-Length`, the body is sent chunked
+/// streaming `HTMLInjector` (headers rewritten: no `Content-Length`, the body is sent chunked
 /// to HTTP/1.1 clients and close-delimited to HTTP/1.0 ones).
 public final class HTTPResponder {
     /// The request being answered.
