@@ -1,4 +1,5 @@
 import HTTPCodec
+import HTTPServer
 import Logging
 import UVLoop
 
@@ -288,7 +289,7 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
         guard codings.count == 1 else { return }
         var decoded = head
         decoded.headers.remove("Content-Encoding")
-        guard responder.connection.core.shouldInject(request: request, response: decoded) else { return }
+        guard BrokerInjection.wouldInject(request: request, response: decoded) else { return }
         guard ["gzip", "x-gzip", "deflate"].contains(codings[0]) else {
             proxy.logger.debug("a \(codings[0])-compressed page passes without the client", metadata: ["target": "\(request.target)"])
             return
@@ -554,7 +555,7 @@ extension StringProtocol {
 extension HTTPResponder {
     /// The client's IP address (without the port), for X-Forwarded-For.
     var clientAddress: String? {
-        guard let address = connection.tcp.peerAddress else { return nil }
+        guard let address = peerAddress else { return nil }
         if address.hasPrefix("["), let close = address.firstIndex(of: "]") {
             return String(address[address.index(after: address.startIndex)..<close])
         }

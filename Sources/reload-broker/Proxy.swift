@@ -56,7 +56,7 @@ struct Proxy: ParsableCommand {
         // The guard (this binary again) keeps the app from outliving the broker.
         proxyConfiguration.command = exec.guardedCommand
         let proxy = ReverseProxy(configuration: proxyConfiguration)
-        configuration.fallback = proxy
+        configuration.proxy = proxy
         configuration.watch = try watch.configuration(for: watch.paths)
         let broker = try makeBroker(configuration, logger: logger)
         print("reload-broker: proxying \(upstream) at \(broker.url)/")

@@ -195,10 +195,10 @@ struct Serve: ParsableCommand {
         var runner: CommandRunningHandler?
         if let command = exec.guardedCommand {
             runner = CommandRunningHandler(
-                inner: configuration.fallback, command: command,
+                command: command,
                 gracePeriod: .milliseconds(exec.gracePeriod), restartGracePeriod: .milliseconds(exec.restartGrace),
                 exitWithApp: exec.exitWithApp)
-            configuration.fallback = runner
+            configuration.appCommand = runner
         }
         let broker = try makeBroker(configuration, logger: logger)
         if let root {
