@@ -74,16 +74,3 @@ func execGuardArguments(_ command: String, gracePeriod: Int) -> [String] {
 func appExitStatus(of exit: SpawnedProcess.Exit) -> Int32 {
     exit.signal != 0 ? 128 + exit.signal : Int32(truncatingIfNeeded: exit.status)
 }
-
-/// `reload-broker __exec-guard --grace-period MS CMD`: runs CMD under a guard that takes the
-/// whole process group down when the broker dies (internal; started by `proxy --exec`).
-struct ExecGuardCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: ExecGuard.subcommand, shouldDisplay: false)
-
-    @Option var gracePeriod = 3000
-    @Argument var command: String
-
-    func run() throws {
-        ExecGuard.run(command: command, gracePeriodMilliseconds: gracePeriod)
-    }
-}
