@@ -124,7 +124,7 @@ final class FileWatcher {
             folders[watch] = folder
             return true
         } catch {
-            if error.code == -ENOSPC, !reportedLimit {
+            if error.isNoSpace, !reportedLimit {
                 reportedLimit = true
                 logger.error("out of inotify watches: raise fs.inotify.max_user_watches, or --ignore large folders")
             } else {

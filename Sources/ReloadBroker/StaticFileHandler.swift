@@ -106,7 +106,7 @@ public struct StaticFileHandler: RequestHandler {
         do throws(UVError) {
             file = try LocalFile(path: path)
         } catch {
-            send(error.code == -13 ? .forbidden : .notFound, "Cannot read \(request.path): \(error.message).", responder)
+            send(error.isPermissionDenied ? .forbidden : .notFound, "Cannot read \(request.path): \(error.message).", responder)
             return
         }
         let type = MediaTypes.type(forPath: path)
@@ -145,20 +145,20 @@ public struct StaticFileHandler: RequestHandler {
             }
         }
         var remaining = file.info.size
-        if !isHTML, let range = request.headers["Range"] {
-            switch Self.byteRange(range, size: file.info.size) {
-            case .some(.some(let bounds)):
+        if !isHTML {
+            switch ByteRange(header: request.headers["Range"], size: file.info.size) {
+            case .partial(let bounds):
                 response.status = HTTPStatus(code: 206)
                 response.headers.add("Content-Range", "bytes \(bounds.lowerBound)-\(bounds.upperBound)/\(file.info.size)")
                 file.offset = bounds.lowerBound
                 remaining = bounds.upperBound - bounds.lowerBound + 1
-            case .some(.none):
+            case .unsatisfiable:
                 file.close()
                 var unsatisfiable = ResponseHead(status: HTTPStatus(code: 416))
                 unsatisfiable.headers.add("Content-Range", "bytes */\(file.info.size)")
                 responder.respond(unsatisfiable, body: [])
                 return
-            case .none:
+            case .whole:
                 break  // not a single byte range we serve: the whole file
             }
         }
@@ -183,29 +183,6 @@ public struct StaticFileHandler: RequestHandler {
             let trimmed = candidate.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed()
             let value = String(trimmed)
             return value == "*" || value == etag || value == "W/" + etag
-        }
-    }
-
-    /// Parses a single `bytes=` range: nil when absent or not one we serve (send it whole),
-    /// `.some(nil)` when unsatisfiable (416), else inclusive bounds.
-    static func byteRange(_ header: String, size: Int64) -> ClosedRange<Int64>?? {
-        guard header.hasPrefix("bytes="), !header.contains(",") else { return nil }
-        let spec = header.dropFirst(6).split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
-        guard spec.count == 2 else { return nil }
-        let first = Int64(spec[0]), last = Int64(spec[1])
-        switch (spec[0].isEmpty, spec[1].isEmpty) {
-        case (false, _):
-            guard let first, first >= 0 else { return nil }
-            guard first < size else { return .some(nil) }
-            let end = min(spec[1].isEmpty ? size - 1 : (last ?? -1), size - 1)
-            guard end >= first else { return nil }
-            return .some(first...end)
-        case (true, false):
-            guard let suffix = last, suffix > 0 else { return .some(nil) }
-            guard size > 0 else { return .some(nil) }
-            return .some(max(0, size - suffix)...(size - 1))
-        case (true, true):
-            return nil
         }
     }
 
