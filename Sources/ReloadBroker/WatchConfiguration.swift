@@ -1,3 +1,5 @@
+import UVLoop
+
 /// What to watch and how changes become reloads.
 public struct WatchConfiguration: Sendable {
     /// Files or folders; folders are watched recursively, also subfolders created later.
@@ -27,4 +29,10 @@ public struct WatchConfiguration: Sendable {
     ]
 
     public init(paths: [String]) { self.paths = paths }
+
+    /// The canonical path (symbolic links resolved) of an existing file or folder, nil when it
+    /// does not exist: how a front end checks and resolves the paths it is given.
+    public static func canonicalPath(_ path: String) -> String? {
+        try? LocalFileSystem.realPath(path)
+    }
 }

@@ -24,7 +24,7 @@ func announceAndRun(_ broker: ReloadBroker, watched: [String], quiet: Bool) {
     } else {
         print("reload-broker: watching \(watched.joined(separator: ", "))")
     }
-    flushStandardOutput()
+    CommandLineOutput.flush()
     broker.run()
     if !quiet { printError("reload-broker: stopped") }
 }

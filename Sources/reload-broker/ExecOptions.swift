@@ -1,4 +1,5 @@
 import ArgumentParser
+import ReloadBroker
 
 /// `--exec`, `--grace-period` and `--exit-with-app`, shared by `serve` and `proxy`.
 struct ExecOptions: ParsableArguments {
@@ -21,5 +22,5 @@ struct ExecOptions: ParsableArguments {
     }
 
     /// The command wrapped in this binary's exec guard (nil without `--exec`).
-    var guardedCommand: [String]? { command.map { execGuardArguments($0, gracePeriod: gracePeriod) } }
+    var guardedCommand: [String]? { command.map { GuardedCommand.arguments($0, gracePeriodMilliseconds: gracePeriod) } }
 }

@@ -61,6 +61,6 @@ struct Serve: ParsableCommand {
             print("reload-broker: serving the demo at \(broker.url)/ (open it in a browser)")
         }
         announceAndRun(broker, watched: watched, quiet: options.quiet)
-        if let exit = runner?.appExit { throw ExitCode(appExitStatus(of: exit)) }
+        if let exit = runner?.appExit { throw ExitCode(exit.shellStatus) }
     }
 }

@@ -25,7 +25,7 @@ struct WatchOptions: ParsableArguments {
         guard !paths.isEmpty else { return nil }
         var resolved: [String] = []
         for path in paths {
-            guard let real = realPath(path) else {
+            guard let real = WatchConfiguration.canonicalPath(path) else {
                 printError("reload-broker: cannot watch \(path): no such file or folder")
                 throw ExitCode(ExitStatus.watchPathMissing)
             }
@@ -34,7 +34,7 @@ struct WatchOptions: ParsableArguments {
         var watch = WatchConfiguration(paths: resolved)
         watch.ignore += ignorePatterns
         watch.debounce = .milliseconds(debounce)
-        watch.servedRoot = servedRoot.flatMap(realPath)
+        watch.servedRoot = servedRoot.flatMap(WatchConfiguration.canonicalPath)
         return watch
     }
 }
