@@ -36,8 +36,9 @@ public final class ReverseProxy: StreamingRequestHandler, BrokerAttachment, @unc
 
     func publish(_ status: AppStatus?) { latestStatus.withLock { $0 = status } }
 
+    /// Required by ``RequestHandler`` (which ``StreamingRequestHandler`` refines); the broker
+    /// never calls it for a streaming handler, and it answers as ``handle(head:responder:)`` would.
     public func handle(_ request: HTTPRequest, responder: HTTPResponder) {
-        // Not used: the connection delivers heads through handle(head:responder:).
         let receiver = handle(head: request.head, responder: responder)
         if !request.body.isEmpty { _ = receiver?.receive(request.body) }
         receiver?.end()
@@ -53,10 +54,10 @@ public final class ReverseProxy: StreamingRequestHandler, BrokerAttachment, @unc
         // The app's own WebSockets (HMR, live data) get the broker's cross-site WebSocket hijacking
         // defence too: a page of a foreign origin cannot open one through the proxy.
         if head.headers.contains("Upgrade"), let origin = head.headers["Origin"],
-            !responder.connection.core.policy.allowsOrigin(origin, requestHost: head.headers["Host"])
+            !responder.allowsOrigin(origin, requestHost: head.headers["Host"])
         {
             state.logger.warning("refused a proxied WebSocket from a foreign Origin", metadata: ["origin": "\(origin)"])
-            responder.connection.fail(
+            responder.refuse(
                 status: .forbidden,
                 detail: "Origin \"\(origin)\" is not allowed. Allow it with --allow-origin (allowedOrigins when embedding).")
             return nil
