@@ -24,8 +24,8 @@ final class ProxyExchange: RequestBodyReceiver, TCPConnectionDelegate {
     /// The upstream timeout, until the response head (or the tunnel) begins.
     private var timer: LoopTimer?
 
-    /// Upstream output queued beyond this pauses the client.
-    private static let highWater = 256 * 1024
+    /// Upstream output queued beyond this pauses the client (here and in a ``ProxyTunnel``).
+    static let highWater = 256 * 1024
 
     init(proxy: ProxyState, request: RequestHead, responder: HTTPResponder) {
         self.proxy = proxy

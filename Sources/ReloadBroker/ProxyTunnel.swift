@@ -20,9 +20,6 @@ final class ProxyTunnel: TunnelReceiver, TCPConnectionDelegate {
         case closed
     }
 
-    /// Upstream output queued beyond this pauses the client.
-    private static let highWater = 256 * 1024
-
     init(upstream: TCPConnection, responder: HTTPResponder) {
         self.upstream = upstream
         self.responder = responder
@@ -49,7 +46,7 @@ final class ProxyTunnel: TunnelReceiver, TCPConnectionDelegate {
     func tunnelReceive(_ bytes: [UInt8]) {
         guard state != .closed else { return }
         upstream.write(bytes)
-        if upstream.queuedBytes >= Self.highWater {
+        if upstream.queuedBytes >= ProxyExchange.highWater {
             clientPaused = true
             responder.pauseReading()
         }
