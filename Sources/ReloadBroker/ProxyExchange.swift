@@ -14,7 +14,7 @@ final class ProxyExchange: RequestBodyReceiver, TCPConnectionDelegate {
     private let responder: HTTPResponder
     private let writer: ProxyRequestWriter
 
-    private var state = ProxyExchangeState.connecting(.init())
+    private var state = ProxyExchangeState<TCPConnection>.connecting(.init())
     private var body = RequestBodyProgress.noBodyYet
     /// Reading the client is paused until the app's side drains.
     private var clientPaused = false

@@ -1,4 +1,4 @@
-import UVLoop
+import UVLoop  // Inflater
 
 /// Where one proxied request stands on the app's side, and what each stage owns: only the
 /// stages with a connection to the app can use one, only a relayed response has an inflater or a
@@ -11,7 +11,10 @@ import UVLoop
 /// ```
 ///
 /// Every stage can also finish at once: failed, timed out, or the client went away.
-enum ProxyExchangeState {
+///
+/// Generic over the connection (a `TCPConnection` in the exchange) so that it stays a pure value
+/// with unit tests of its own.
+enum ProxyExchangeState<Connection: AnyObject> {
     /// No connection to the app yet: connecting, or held while the app starts. Body pieces that
     /// arrive meanwhile wait here.
     case connecting(PendingBody)
@@ -35,7 +38,7 @@ enum ProxyExchangeState {
 
     /// The connection the request went out on, before the app answered.
     struct UpstreamLink {
-        let connection: TCPConnection
+        let connection: Connection
         /// Taken from the idle pool: the app may have closed it meanwhile (one retry on a fresh one).
         let pooled: Bool
         /// Bytes came from the app on it: the request must not be sent again.
@@ -46,7 +49,7 @@ enum ProxyExchangeState {
 
     /// A response on its way to the client.
     struct ResponseRelay {
-        let connection: TCPConnection
+        let connection: Connection
         /// Decodes a page the app compressed anyway, so that it can get the client.
         let inflater: Inflater?
         /// The app's head said it closes the connection after this response.
@@ -62,7 +65,7 @@ enum ProxyExchangeState {
     }
 
     /// The connection to the app, in the stages that have one.
-    var upstream: TCPConnection? {
+    var upstream: Connection? {
         switch self {
         case .connecting, .finished: nil
         case .awaitingResponse(let link): link.connection
@@ -92,7 +95,7 @@ enum ProxyExchangeState {
 
     /// awaitingResponse → connecting, to send the request again on a fresh connection; returns
     /// the connection given up.
-    mutating func retry() -> TCPConnection? {
+    mutating func retry() -> Connection? {
         guard case .awaitingResponse(let link) = self else { return nil }
         self = .connecting(PendingBody())
         return link.connection
@@ -107,14 +110,14 @@ enum ProxyExchangeState {
 
     /// awaitingResponse → finished, after the app's `101`: returns the connection, which the
     /// tunnel takes over (it is not closed).
-    mutating func handOver() -> TCPConnection? {
+    mutating func handOver() -> Connection? {
         guard case .awaitingResponse(let link) = self else { return nil }
         self = .finished
         return link.connection
     }
 
     /// Any stage → finished; returns the connection to the app that was in use, if any.
-    mutating func finish() -> TCPConnection? {
+    mutating func finish() -> Connection? {
         let upstream = upstream
         self = .finished
         return upstream
