@@ -65,9 +65,6 @@ public final class EventLoop {
     /// The loop's cached time in milliseconds (updated once per iteration).
     public var now: UInt64 { uv_now(raw) }
 
-    /// Refreshes the cached time.
-    public func updateTime() { uv_update_time(raw) }
-
     /// Whether the caller is on the thread currently running this loop.
     public var inLoopThread: Bool { executor.inLoopThread }
 

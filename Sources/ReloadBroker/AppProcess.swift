@@ -66,8 +66,6 @@ final class AppProcess {
         self.logger = logger
     }
 
-    var isRunning: Bool { child != nil }
-
     /// The app's process group (its guard's pid), while it runs.
     var processGroup: Int32? { child.map(\.pid) }
 
