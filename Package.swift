@@ -95,6 +95,10 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(name: "HTTPCodecTests", dependencies: ["HTTPCodec"], swiftSettings: swiftSettings),
         .testTarget(
+            name: "HTTPServerTests",
+            dependencies: ["HTTPServer", "HTTPCodec", "UVLoop", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "WebSocketCodecTests", dependencies: ["WebSocketCodec", "HTTPCodec"],
             swiftSettings: swiftSettings),
         .testTarget(

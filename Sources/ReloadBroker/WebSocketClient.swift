@@ -42,10 +42,8 @@ final class WebSocketClient: TCPConnectionDelegate {
     private var parser: WebSocketParser
     private var inputEnded = false
     private var closeFrameSent = false
-    /// Last time anything was read, in loop milliseconds.
-    private(set) var lastHeard: UInt64
-    /// When our unanswered ping was sent (0: none outstanding).
-    private(set) var pingSentAt: UInt64 = 0
+    /// When it was last heard from, and whether our ping is outstanding.
+    private var heartbeat: Heartbeat
     /// Closing: end of the linger (0: our output is not out yet).
     private(set) var deadline: UInt64 = 0
     private var writeProgress = WriteProgress()
@@ -58,7 +56,7 @@ final class WebSocketClient: TCPConnectionDelegate {
         self.id = upgraded.id
         self.dialect = dialect
         self.parser = WebSocketParser(role: .server, maxMessageBytes: core.configuration.maxMessageBytes)
-        self.lastHeard = core.loop.now
+        self.heartbeat = Heartbeat(now: core.loop.now)
         tcp.delegate = self
         tcp.startReading()
         if !upgraded.bufferedBytes.isEmpty {
@@ -76,7 +74,7 @@ final class WebSocketClient: TCPConnectionDelegate {
     func connection(_ connection: TCPConnection, didRead bytes: Span<UInt8>) {
         switch mode {
         case .open:
-            lastHeard = core.loop.now
+            heartbeat.heard(at: core.loop.now)
             parser.append(bytes)
             processFrames()
         case .closing:
@@ -136,7 +134,7 @@ final class WebSocketClient: TCPConnectionDelegate {
             case .ping(let payload):
                 send(SharedBuffer(WebSocketFrameEncoder.pong(payload)))
             case .pong:
-                pingSentAt = 0
+                heartbeat.ponged()
             case .close(let code, _):
                 // Echo the code (RFC 6455 §5.5.1), then close once it is written.
                 let reply = code.map { CloseCode(rawValue: $0) } ?? nil
@@ -222,16 +220,17 @@ final class WebSocketClient: TCPConnectionDelegate {
         case .closing:
             return deadline == 0 || now < deadline ? .keep : .close(reason: "linger over")
         case .open:
-            if pingSentAt != 0 {
-                return now - pingSentAt > timeouts.pong ? .close(reason: "stopped answering pings") : .keep
+            switch heartbeat.check(now: now, pingInterval: timeouts.ping, pongTimeout: timeouts.pong) {
+            case .alive: return .keep
+            case .ping: return .ping
+            case .dead: return .close(reason: "stopped answering pings")
             }
-            return now - lastHeard > timeouts.ping ? .ping : .keep
         }
     }
 
     /// Sends a server ping (the sweep found the client silent).
     func ping(now: UInt64) {
-        pingSentAt = now
+        heartbeat.pinged(at: now)
         send(core.pingFrame)
     }
 }
