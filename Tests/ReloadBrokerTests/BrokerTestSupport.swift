@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Logging
 import ReloadBroker
 import TestSupport
@@ -20,15 +17,4 @@ func withBroker(
     try broker.start()
     defer { broker.stop() }
     try body(broker)
-}
-
-/// Polls a condition with a bounded number of short waits (for state the broker
-/// exposes only through its API, e.g. the client count after a disconnect).
-func eventually(_ attempts: Int = 500, _ condition: () -> Bool) -> Bool {
-    for _ in 0..<attempts {
-        if condition() { return true }
-        var pause = timespec(tv_sec: 0, tv_nsec: 10_000_000)
-        nanosleep(&pause, nil)
-    }
-    return condition()
 }
