@@ -112,7 +112,8 @@ struct ServiceTests {
             broker.stop()
             return true
         }
-        try await running.value
+        try await running.value  // run() returned, without an error
+        #expect(throws: (any Error).self) { try TestSocket(port: port) }
     }
 
     @Test func aPortInUseThrowsBeforeTheGroupStarts() throws {
