@@ -1,3 +1,4 @@
+import HTTPCodec
 import Logging
 import ReloadBroker
 import TestSupport
@@ -17,4 +18,16 @@ func withBroker(
     try broker.start()
     defer { broker.stop() }
     try body(broker)
+}
+
+/// Answers every request with a fixed body (a stand-in app for the connection tests).
+struct FixedBodyHandler: RequestHandler {
+    let body: [UInt8]
+    let contentType: String
+
+    func handle(_ request: HTTPRequest, responder: HTTPResponder) {
+        var head = ResponseHead(status: .ok)
+        head.headers.add("Content-Type", contentType)
+        responder.respond(head, body: body)
+    }
 }
