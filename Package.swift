@@ -94,6 +94,8 @@ let package = Package(
             name: "TestSupport", dependencies: ["HTTPCodec", "WebSocketCodec"], path: "Tests/TestSupport",
             swiftSettings: swiftSettings),
         .testTarget(name: "HTTPCodecTests", dependencies: ["HTTPCodec"], swiftSettings: swiftSettings),
+        // UVLoop's pieces run directly on a loop of their own: every test ends with all handles closed.
+        .testTarget(name: "UVLoopTests", dependencies: ["UVLoop"], swiftSettings: swiftSettings),
         .testTarget(
             name: "HTTPServerTests",
             dependencies: ["HTTPServer", "HTTPCodec", "UVLoop", "TestSupport", .product(name: "Logging", package: "swift-log")],
