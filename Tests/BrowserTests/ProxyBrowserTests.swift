@@ -48,7 +48,6 @@ struct ProxyBrowserTests {
             let second = try collector.waitSettled("/", load: 2)
             #expect(second["title"] == "app generation 2")
             #expect(second["epoch"] == "1")  // one broadcast since load 1: the one as the restart began
-            print("DEBUGPROXY", proxy.stderr, proxy.stdout)  // one broadcast since load 1: the one as the restart began
             #expect(waitUntilGroupGone(firstApp.pgid), "the first app is still running")
             // What the browser loaded since the change: the new app's page and nothing else.
             let (loads, title) = try devtools.documents()
