@@ -95,7 +95,7 @@ final class AppProcess {
             state = .running
             logger.info("started the app (pid \(child.pid)): \(displayCommand)")
         } catch {
-            logger.error("cannot start the app: \(error)")
+            logger.error("cannot start the app", metadata: ["error": "\(error)"])
             state = .failedToStart("\(error)")
             onChange()
             return

@@ -355,7 +355,8 @@ final class ProxyExchange: RequestBodyReceiver, TCPConnectionDelegate {
 
     private func timedOut() {
         guard !state.isFinished else { return }
-        proxy.logger.warning("the app did not answer \(request.method) \(request.target) in time")
+        proxy.logger.info(
+            "the app did not answer in time", metadata: ["method": "\(request.method)", "target": "\(request.target)"])
         finishWithError(.gatewayTimeout, "The app did not answer in time.")
     }
 

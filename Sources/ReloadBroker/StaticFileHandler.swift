@@ -52,7 +52,7 @@ public struct StaticFileHandler: RequestHandler {
         case .success(let decoded):
             segments = decoded
         case .failure(let refusal):
-            logger.warning("refused a path", metadata: ["path": "\(head.path)", "reason": "\(refusal.reason)"])
+            logger.info("refused a path", metadata: ["path": "\(head.path)", "reason": "\(refusal.reason)"])
             send(refusal.status, refusal.reason, responder)
             return
         }
@@ -62,14 +62,14 @@ public struct StaticFileHandler: RequestHandler {
             return
         }
         guard real == realRoot || real.hasPrefix(realRoot == "/" ? "/" : realRoot + "/") else {
-            logger.warning("refused a path that leaves the root", metadata: ["path": "\(head.path)", "target": "\(real)"])
+            logger.info("refused a path that leaves the root", metadata: ["path": "\(head.path)", "target": "\(real)"])
             send(.forbidden, "Forbidden: \(head.path) leads outside the served folder.", responder)
             return
         }
         // A link inside the root may still point at a hidden file (`env -> .env`).
         let inside = real.dropFirst(realRoot.count).split(separator: "/")
         guard !inside.contains(where: { $0.hasPrefix(".") && $0 != ".well-known" }) else {
-            logger.warning("refused a path to a hidden file", metadata: ["path": "\(head.path)"])
+            logger.info("refused a path to a hidden file", metadata: ["path": "\(head.path)"])
             send(.notFound, "Not found: hidden files are not served.", responder)
             return
         }
