@@ -22,12 +22,7 @@ extension BrokerCore {
         case .socket:
             upgrade(request, responder: responder, dialect: .liveReload)
         case .script:
-            guard allowMethods(["GET", "HEAD"], responder) else { return }
-            var response = ResponseHead(status: .ok)
-            response.headers.add("Content-Type", "text/javascript; charset=utf-8")
-            response.headers.add("Cache-Control", "no-store")
-            response.headers.add("X-Content-Type-Options", "nosniff")
-            responder.respond(response, body: ClientScript.bytes)
+            serveClientScript(responder)
         case .welcome:
             guard allowMethods(["GET", "HEAD"], responder) else { return }
             let body = #"{"tinylr":"Welcome","version":"\#(LiveReloadMessages.serverName) \#(Messages.protocolVersion)"}"#

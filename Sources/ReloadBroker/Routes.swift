@@ -58,12 +58,7 @@ extension BrokerCore {
         case "/ws":
             upgrade(request, responder: responder)
         case "/client.js":
-            guard allowMethods(["GET", "HEAD"], responder) else { return }
-            var response = ResponseHead(status: .ok)
-            response.headers.add("Content-Type", "text/javascript; charset=utf-8")
-            response.headers.add("Cache-Control", "no-store")
-            response.headers.add("X-Content-Type-Options", "nosniff")
-            responder.respond(response, body: ClientScript.bytes)
+            serveClientScript(responder)
         case "/health":
             guard allowMethods(["GET", "HEAD"], responder) else { return }
             var body = #"{"status":"ok","version":"\#(BrokerVersion.current)","protocol":\#(Messages.protocolVersion),"instance":"\#(shared.instanceID)","epoch":\#(shared.currentEpoch),"clients":\#(shared.clients.load(ordering: .relaxed))"#
@@ -76,6 +71,16 @@ extension BrokerCore {
         default:
             responder.respond(Self.plain(.notFound, "Unknown broker endpoint \(path).\n"))
         }
+    }
+
+    /// The client script (`<prefix>/client.js`, and `/livereload.js`, where it runs in its LiveReload mode).
+    func serveClientScript(_ responder: HTTPResponder) {
+        guard allowMethods(["GET", "HEAD"], responder) else { return }
+        var response = ResponseHead(status: .ok)
+        response.headers.add("Content-Type", "text/javascript; charset=utf-8")
+        response.headers.add("Cache-Control", "no-store")
+        response.headers.add("X-Content-Type-Options", "nosniff")
+        responder.respond(response, body: ClientScript.bytes)
     }
 
     func allowMethods(_ methods: [String], _ responder: HTTPResponder) -> Bool {
