@@ -98,7 +98,9 @@ let package = Package(
         .testTarget(name: "UVLoopTests", dependencies: ["UVLoop"], swiftSettings: swiftSettings),
         .testTarget(
             name: "HTTPServerTests",
-            dependencies: ["HTTPServer", "HTTPCodec", "UVLoop", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "HTTPServer", "HTTPCodec", "UVLoop", "ReloadBroker", "TestSupport", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "WebSocketCodecTests", dependencies: ["WebSocketCodec", "HTTPCodec"],
