@@ -74,13 +74,19 @@ extension BrokerCore {
     }
 
     /// The client script (`<prefix>/client.js`, and `/livereload.js`, where it runs in its LiveReload mode).
+    ///
+    /// Revalidated on every use (`no-cache` with a strong `ETag` of its bytes): a reloading page and
+    /// its SharedWorker get a `304` instead of the whole script, and a new broker binary's script is
+    /// never missed.
     func serveClientScript(_ responder: HTTPResponder) {
         guard allowMethods(["GET", "HEAD"], responder) else { return }
-        var response = ResponseHead(status: .ok)
+        let unchanged = responder.request.headers["If-None-Match"].map { ClientScript.matches(ifNoneMatch: $0) } ?? false
+        var response = ResponseHead(status: unchanged ? .notModified : .ok)
         response.headers.add("Content-Type", "text/javascript; charset=utf-8")
-        response.headers.add("Cache-Control", "no-store")
+        response.headers.add("Cache-Control", "no-cache")
+        response.headers.add("ETag", ClientScript.etag)
         response.headers.add("X-Content-Type-Options", "nosniff")
-        responder.respond(response, body: ClientScript.bytes)
+        responder.respond(response, body: unchanged ? [] : ClientScript.bytes)
     }
 
     func allowMethods(_ methods: [String], _ responder: HTTPResponder) -> Bool {

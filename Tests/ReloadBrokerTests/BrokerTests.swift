@@ -96,8 +96,20 @@ struct BrokerTests {
             let response = try httpRequest(port: broker.port, path: "/__reload/client.js")
             #expect(response.status == 200)
             #expect(response.headers["Content-Type"]?.hasPrefix("text/javascript") == true)
-            #expect(response.headers["Cache-Control"] == "no-store")
+            #expect(response.headers["Cache-Control"] == "no-cache")  // revalidated on every use
             #expect(!response.body.isEmpty)
+            let tag = try #require(response.headers["ETag"])
+            #expect(tag.hasPrefix("\"") && tag.count == 34)
+            // A reloading page (and its SharedWorker) revalidates: 304, no body.
+            let again = try httpRequest(port: broker.port, path: "/__reload/client.js", headers: [("If-None-Match", tag)])
+            #expect(again.status == 304)
+            #expect(again.body.isEmpty)
+            #expect(again.headers["ETag"] == tag)
+            let stale = try httpRequest(port: broker.port, path: "/__reload/client.js", headers: [("If-None-Match", "\"0\"")])
+            #expect(stale.status == 200)
+            #expect(stale.body == response.body)
+            let livereload = try httpRequest(port: broker.port, path: "/livereload.js", headers: [("If-None-Match", "W/" + tag)])
+            #expect(livereload.status == 304)  // the same script, the same tag
         }
     }
 
