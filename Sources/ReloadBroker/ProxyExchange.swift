@@ -89,7 +89,7 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
         for piece in pending { writeBody(piece) }
         pending = []
         pendingBytes = 0
-        if requestEnded, requestChunked { connection.write(Array("0\r\n\r\n".utf8)) }
+        if requestEnded, requestChunked { connection.write(HTTPChunkedWriter.lastChunk) }
         if clientPaused, connection.queuedBytes < Self.highWater {
             clientPaused = false
             responder.resumeReading()
@@ -136,16 +136,13 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
         guard !done else { return }
         requestEnded = true
         if bodyStarted { timer?.start(after: proxy.timeout) { self.timedOut() } }
-        if let upstream, requestChunked { upstream.write(Array("0\r\n\r\n".utf8)) }
+        if let upstream, requestChunked { upstream.write(HTTPChunkedWriter.lastChunk) }
     }
 
     private func writeBody(_ bytes: [UInt8]) {
         guard let upstream, !bytes.isEmpty else { return }
         if requestChunked {
-            var framed = Array(String(bytes.count, radix: 16).utf8) + [13, 10]
-            framed += bytes
-            framed += [13, 10]
-            upstream.write(framed)
+            upstream.write(HTTPChunkedWriter.chunk(bytes))
         } else {
             upstream.write(bytes)
         }
@@ -196,7 +193,7 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
                 }
                 if head.status.code == 100 {
                     // Relayed only to a client that waits for it (Expect: 100-continue).
-                    if request.headers["Expect"]?.lowercased() == "100-continue" { responder.sendContinue() }
+                    if request.headers["Expect"]?.asciiLowercased() == "100-continue" { responder.sendContinue() }
                     continue
                 }
                 if head.status.code < 200 { continue }  // other interim responses are not relayed
@@ -284,7 +281,7 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
     /// client can be injected; brotli and anything else passes through as is, without the client.
     private func decodeIfPage(_ head: inout ResponseHead) {
         let codings = head.headers.values("Content-Encoding").flatMap { $0.split(separator: ",") }
-            .map { $0.trimmingCharacters(in: " \t").lowercased() }.filter { $0 != "identity" }
+            .map { $0.trimmingASCIIWhitespace().asciiLowercased() }.filter { $0 != "identity" }
         guard codings.count == 1 else { return }
         var decoded = head
         decoded.headers.remove("Content-Encoding")
@@ -469,10 +466,10 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
     /// should come uncompressed so that the client can be injected).
     static func isNavigation(_ request: RequestHead) -> Bool {
         guard request.method == "GET" else { return false }
-        if let destination = request.headers["Sec-Fetch-Dest"]?.lowercased() {
+        if let destination = request.headers["Sec-Fetch-Dest"]?.asciiLowercased() {
             return ["document", "iframe", "frame"].contains(destination)
         }
-        return request.headers.values("Accept").contains { $0.lowercased().contains("text/html") }
+        return request.headers.values("Accept").contains { $0.asciiLowercased().contains("text/html") }
     }
 
     /// Removes the hop-by-hop fields of RFC 9110 §7.6.1: Connection and every field it names,
@@ -483,13 +480,13 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
         var named: [String] = []
         for value in headers.values("Connection") {
             for token in value.split(separator: ",") {
-                let name = token.trimmingCharacters(in: " \t").lowercased()
+                let name = token.trimmingASCIIWhitespace().asciiLowercased()
                 if !name.isEmpty, name != "host", name != "content-length" { named.append(name) }
             }
         }
         var kept = HTTPHeaders()
         for (name, value) in headers {
-            let lower = name.lowercased()
+            let lower = name.asciiLowercased()
             if keepUpgrade, lower == "upgrade" || lower == "connection" {
                 kept.add(name, value)
                 continue
@@ -525,7 +522,7 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
         // The body is framed as the broker read it: one canonical Content-Length (the parser made
         // sure every value agreed), or chunked.
         if let length = request.headers.values("Content-Length").first?.split(separator: ",").first
-            .map({ $0.trimmingCharacters(in: " \t") })
+            .map({ $0.trimmingASCIIWhitespace() })
         {
             headers.replaceOrAdd("Content-Length", length)
         }
@@ -533,21 +530,9 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
             headers.remove("Content-Length")
             headers.add("Transfer-Encoding", "chunked")
         }
-        var text = "\(request.method) \(request.target) HTTP/1.1\r\n"
-        for (name, value) in headers { text += "\(name): \(value)\r\n" }
-        if host == nil { text += "Host: \(upstreamAuthority)\r\n" }  // an HTTP/1.0 request without one
-        text += "\r\n"
-        return Array(text.utf8)
-    }
-}
-
-extension StringProtocol {
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        let characters = Set(set)
-        var slice = Substring(self)
-        while let first = slice.first, characters.contains(first) { slice = slice.dropFirst() }
-        while let last = slice.last, characters.contains(last) { slice = slice.dropLast() }
-        return String(slice)
+        if host == nil { headers.add("Host", upstreamAuthority) }  // an HTTP/1.0 request without one
+        return RequestHead(method: request.method, target: request.target, version: .http1_1, headers: headers)
+            .serialized()
     }
 }
 
