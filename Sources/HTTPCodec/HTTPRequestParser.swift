@@ -226,16 +226,8 @@ public struct HTTPRequestParser: Sendable {
     /// Drops the consumed prefix when it is at least as large as what remains, so each byte
     /// is moved at most a constant number of times on average.
     private mutating func prepareForAppend() {
-        guard readIndex > 0 else { return }
-        if readIndex == buffer.count {
-            buffer = []
-        } else if readIndex >= buffer.count - readIndex {
-            buffer.removeSubrange(0..<readIndex)
-        } else {
-            return
-        }
-        // The scanners' offsets are relative to readIndex and stay valid.
-        readIndex = 0
+        // The scanner's offsets are relative to readIndex and stay valid.
+        LineScanner.dropConsumedPrefix(of: &buffer, readIndex: &readIndex)
     }
 
     /// Releases the buffer's storage once everything in it has been consumed.

@@ -201,18 +201,9 @@ public struct HTTPResponseParser: Sendable {
         return Array(buffer[range])
     }
 
-    /// Drops the consumed prefix before appending when it is at least half the buffer (the
-    /// scanners' offsets are relative to `readIndex` and stay valid).
+    /// Drops the consumed prefix before appending when it is at least half the buffer.
     private mutating func compact() {
-        guard readIndex > 0 else { return }
-        if readIndex == buffer.count {
-            buffer = []
-        } else if readIndex >= buffer.count - readIndex {
-            buffer.removeSubrange(0..<readIndex)
-        } else {
-            return
-        }
-        readIndex = 0
+        LineScanner.dropConsumedPrefix(of: &buffer, readIndex: &readIndex)
     }
 
     // MARK: Head

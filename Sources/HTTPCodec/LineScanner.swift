@@ -89,4 +89,19 @@ struct LineScanner: Sendable {
         }
         return true
     }
+
+    /// Drops a parser buffer's consumed prefix `buffer[..<readIndex]` when it is at least as large
+    /// as what remains (so each byte is moved a constant number of times on average), then sets
+    /// `readIndex` to 0. Scanner offsets stay valid: they are relative to `readIndex`.
+    static func dropConsumedPrefix(of buffer: inout [UInt8], readIndex: inout Int) {
+        guard readIndex > 0 else { return }
+        if readIndex == buffer.count {
+            buffer = []
+        } else if readIndex >= buffer.count - readIndex {
+            buffer.removeSubrange(0..<readIndex)
+        } else {
+            return
+        }
+        readIndex = 0
+    }
 }
