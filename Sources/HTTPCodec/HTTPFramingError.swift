@@ -14,6 +14,18 @@ enum HTTPFramingError: Error, Sendable, Equatable {
     case contentLengthTooLarge
     /// The input ended inside a message.
     case truncated
+
+    /// Runs `body`, reporting its error as `map` says (each parser in its own error type).
+    @inline(__always)
+    static func mapped<Value, Mapped: Error>(
+        _ map: (HTTPFramingError) -> Mapped, _ body: () throws(HTTPFramingError) -> Value
+    ) throws(Mapped) -> Value {
+        do {
+            return try body()
+        } catch {
+            throw map(error)
+        }
+    }
 }
 
 extension HTTPParseError {

@@ -255,14 +255,11 @@ public struct HTTPRequestParser: Sendable {
             throw error
 
         case .head:
-            let headEnd: Int?
-            do throws(HTTPFramingError) {
-                guard scanner.skipEmptyLines(buffer, readIndex: &readIndex) else { return nil }
-                headEnd = try scanner.scan(
+            guard scanner.skipEmptyLines(buffer, readIndex: &readIndex) else { return nil }
+            let headEnd = try HTTPFramingError.mapped(HTTPParseError.init) { () throws(HTTPFramingError) in
+                try scanner.scan(
                     buffer, from: readIndex, untilEmptyLine: true, requireCRLF: false, limit: limits.maxHeadBytes,
                     tooLong: .sectionTooLong)
-            } catch {
-                throw HTTPParseError(error)
             }
             guard let headEnd else { return nil }
             let head = try parseHead(readIndex..<headEnd)
@@ -285,13 +282,10 @@ public struct HTTPRequestParser: Sendable {
             return .end
 
         case .body(var decoder):
-            let step: HTTPBodyDecoder.Step?
-            do throws(HTTPFramingError) {
-                step = try decoder.next(
+            let step = try HTTPFramingError.mapped(HTTPParseError.init) { () throws(HTTPFramingError) in
+                try decoder.next(
                     in: buffer, readIndex: &readIndex, scanner: &scanner, bodyLimit: bodyLimit,
                     lineLimit: limits.maxHeadBytes, inputEnded: false)
-            } catch {
-                throw HTTPParseError(error)
             }
             state = .body(decoder)
             switch step {
@@ -316,13 +310,10 @@ public struct HTTPRequestParser: Sendable {
 
         let requestLine = HTTPFieldLine.line(buffer, from: range.lowerBound, before: range.upperBound)
         var head = try HTTPRequestLine.parse(buffer, requestLine.content)
-        do throws(HTTPFramingError) {
-            let fields = try HTTPFieldLine.fields(
-                buffer, from: requestLine.next, before: range.upperBound, capacity: fieldCount)
-            head.headers = HTTPHeaders(fields: fields)
-        } catch {
-            throw HTTPParseError(error)
+        let fields = try HTTPFramingError.mapped(HTTPParseError.init) { () throws(HTTPFramingError) in
+            try HTTPFieldLine.fields(buffer, from: requestLine.next, before: range.upperBound, capacity: fieldCount)
         }
+        head.headers = HTTPHeaders(fields: fields)
         return head
     }
 }

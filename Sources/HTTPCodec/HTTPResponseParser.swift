@@ -132,17 +132,14 @@ public struct HTTPResponseParser: Sendable {
         case .switched:
             return nil
         case .head:
-            let end: Int?
-            do throws(HTTPFramingError) {
-                // Empty lines before a status line are tolerated (RFC 9112 §2.2).
-                end =
-                    scanner.skipEmptyLines(buffer, readIndex: &readIndex)
-                    ? try scanner.scan(
+            // Empty lines before a status line are tolerated (RFC 9112 §2.2).
+            let end =
+                scanner.skipEmptyLines(buffer, readIndex: &readIndex)
+                ? try HTTPFramingError.mapped(HTTPResponseParseError.init) { () throws(HTTPFramingError) in
+                    try scanner.scan(
                         buffer, from: readIndex, untilEmptyLine: true, requireCRLF: false, limit: maxHeadBytes,
-                        tooLong: .sectionTooLong) : nil
-            } catch {
-                throw HTTPResponseParseError(error)
-            }
+                        tooLong: .sectionTooLong)
+                } : nil
             guard let end else {
                 if inputEnded && readIndex < buffer.count { throw .truncated }
                 return nil
@@ -167,13 +164,10 @@ public struct HTTPResponseParser: Sendable {
             state = .head
             return .end
         case .body(var decoder):
-            let step: HTTPBodyDecoder.Step?
-            do throws(HTTPFramingError) {
-                step = try decoder.next(
+            let step = try HTTPFramingError.mapped(HTTPResponseParseError.init) { () throws(HTTPFramingError) in
+                try decoder.next(
                     in: buffer, readIndex: &readIndex, scanner: &scanner, bodyLimit: .max, lineLimit: maxHeadBytes,
                     inputEnded: inputEnded)
-            } catch {
-                throw HTTPResponseParseError(error)
             }
             state = .body(decoder)
             switch step {
@@ -241,15 +235,14 @@ public struct HTTPResponseParser: Sendable {
 
     /// The framing of a final response (RFC 9112 §6.3, see ``HTTPMessageFraming``).
     public static func framing(of head: ResponseHead, requestMethod: String) throws(HTTPResponseParseError) -> Framing {
-        do throws(HTTPFramingError) {
-            switch try HTTPMessageFraming.response(head, requestMethod: requestMethod) {
-            case nil: return .none
-            case .length(let length): return .length(length)
-            case .chunked: return .chunked
-            case .untilClose: return .untilClose
-            }
-        } catch {
-            throw HTTPResponseParseError(error)
+        let framing = try HTTPFramingError.mapped(HTTPResponseParseError.init) { () throws(HTTPFramingError) in
+            try HTTPMessageFraming.response(head, requestMethod: requestMethod)
+        }
+        switch framing {
+        case nil: return .none
+        case .length(let length): return .length(length)
+        case .chunked: return .chunked
+        case .untilClose: return .untilClose
         }
     }
 }
