@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "HTMLInjection", targets: ["HTMLInjection"]),
         .library(name: "HTTPCodec", targets: ["HTTPCodec"]),
         .library(name: "WebSocketCodec", targets: ["WebSocketCodec"]),
+        .library(name: "HTTPServer", targets: ["HTTPServer"]),
         .library(name: "UVLoop", targets: ["UVLoop"]),
         .executable(name: "reload-broker", targets: ["reload-broker"]),
         .executable(name: "embedded-example", targets: ["EmbeddedExample"]),
@@ -53,11 +54,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "HTMLInjection", dependencies: ["HTTPCodec"], swiftSettings: swiftSettings),
-        // Layer 3: the broker library users embed.
+        // Layer 3: the HTTP/1.1 server on the loop (connections, keep-alive, deadlines, responders,
+        // a response-filter hook, upgrades); it knows nothing of reloads.
+        .target(
+            name: "HTTPServer",
+            dependencies: ["UVLoop", "HTTPCodec", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        // Layer 4: the broker library users embed.
         .target(
             name: "ReloadBroker",
             dependencies: [
-                "UVLoop", "HTTPCodec", "WebSocketCodec", "HTMLInjection",
+                "UVLoop", "HTTPCodec", "HTTPServer", "WebSocketCodec", "HTMLInjection",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -65,7 +73,7 @@ let package = Package(
             exclude: ["client"],
             swiftSettings: swiftSettings
         ),
-        // Layer 4: the command-line tool and the embedding example.
+        // Layer 5: the command-line tool and the embedding example.
         .executableTarget(
             name: "reload-broker",
             dependencies: [
@@ -86,6 +94,14 @@ let package = Package(
             name: "TestSupport", dependencies: ["HTTPCodec", "WebSocketCodec"], path: "Tests/TestSupport",
             swiftSettings: swiftSettings),
         .testTarget(name: "HTTPCodecTests", dependencies: ["HTTPCodec"], swiftSettings: swiftSettings),
+        // UVLoop's pieces run directly on a loop of their own: every test ends with all handles closed.
+        .testTarget(name: "UVLoopTests", dependencies: ["UVLoop"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "HTTPServerTests",
+            dependencies: [
+                "HTTPServer", "HTTPCodec", "UVLoop", "ReloadBroker", "TestSupport", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "WebSocketCodecTests", dependencies: ["WebSocketCodec", "HTTPCodec"],
             swiftSettings: swiftSettings),

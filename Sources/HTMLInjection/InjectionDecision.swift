@@ -30,6 +30,18 @@ public enum InjectionDecision {
         return true
     }
 
+    /// Whether a `Sec-Fetch-Dest` value names a navigation: a document the browser shows, at the
+    /// top level, in a frame, or in an `<embed>` or `<object>` (the destinations of the Fetch
+    /// standard's navigation requests). Case is ignored. The one list behind both the injection's
+    /// request rule and the proxy's notion of a page request.
+    public static func isNavigationDestination(_ destination: String) -> Bool {
+        let bytes = Array(destination.utf8)[...]
+        return navigationDestinations.contains { ASCII.equalsIgnoringCase(bytes, $0) }
+    }
+
+    /// `Sec-Fetch-Dest` values of navigations (Fetch: "navigation request").
+    private static let navigationDestinations = ["document", "embed", "frame", "iframe", "object"]
+
     /// Rewrites response headers for an injected body: removes Content-Length (the caller then sends chunked or close-delimited, or sets a new length for whole bodies),
     /// weakens a strong ETag to W/ (the bytes changed), removes Content-MD5/Digest, adds `X-Reload-Broker-Injected: 1` (guard against nested filters); keeps everything else in order.
     ///

@@ -1,4 +1,5 @@
 import HTTPCodec
+import HTTPServer
 
 /// Everything a broker can be told, with defaults chosen for a developer's machine.
 ///
@@ -57,13 +58,27 @@ public struct BrokerConfiguration: Sendable {
     /// The LiveReload protocol 7 endpoints (`/livereload`, `/livereload.js`, tiny-lr's `/changed`
     /// and `/alert`) at the root of the port. On by default; nil turns them off.
     public var liveReload: LiveReloadConfiguration? = LiveReloadConfiguration()
-    /// Handles requests outside ``prefix`` (static files, a proxy); HTML it answers gets the client injected.
+    /// Handles requests outside ``prefix`` (static files, your app's pages); HTML it answers gets
+    /// the client injected. Nil: the demo page (``servesDemoPage``) or 404.
     public var fallback: (any RequestHandler)?
+    /// A reverse proxy in front of an app: when set, it takes every request outside ``prefix``
+    /// (``fallback`` is not used), runs the app's command if it has one and restarts it on file changes.
+    public var proxy: ReverseProxy?
+    /// A dev command run beside the served files (`serve --exec`), restarted on every settled file change.
+    public var appCommand: CommandRunningHandler?
     /// Share reloads with other brokers (Redis pub/sub). Nil (the default): this broker alone,
     /// and the broadcast path is exactly the single-broker one.
     public var cluster: ClusterConfiguration?
 
     public init() {}
+
+    /// What runs on the primary loop beside the routes, in the order its hooks are called.
+    var attachments: [any BrokerAttachment] {
+        var list: [any BrokerAttachment] = []
+        if let proxy { list.append(proxy) }
+        if let appCommand { list.append(appCommand) }
+        return list
+    }
 
     static func normalizedPrefix(_ prefix: String) -> String {
         var trimmed = Substring(prefix)

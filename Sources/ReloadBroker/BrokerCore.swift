@@ -4,30 +4,16 @@ import Glibc
 import HTMLInjection
 import HTTPCodec
 import Logging
+import HTTPServer
 import Synchronization
 import UVLoop
 import WebSocketCodec
 
-/// State the broker shares across threads: read by the public API, written by the loop.
-final class BrokerSharedState: Sendable {
-    let instanceID: String
-    let epoch = Atomic<Int>(0)
-    let clients = Atomic<Int>(0)
-    /// The cluster's state for `/health` (nil without a cluster).
-    let clusterStatus: PthreadLocked<ClusterStatus>?
-
-    init(instanceID: String, cluster: ClusterStatus? = nil) {
-        self.instanceID = instanceID
-        self.clusterStatus = cluster.map { PthreadLocked($0) }
-    }
-
-    var currentEpoch: Int { epoch.load(ordering: .relaxed) }
-}
-
-/// The broker on its loop: accepts connections, routes requests, broadcasts.
+/// The broker on its loop: its HTTP server (routes, injection), its WebSocket clients, the
+/// broadcast and the sweep of the clients' heartbeats.
 ///
 /// Loop-bound. One instance per event loop.
-final class BrokerCore {
+final class BrokerCore: HTTPRouter {
     let loop: EventLoop
     let configuration: BrokerConfiguration
     let logger: Logger
@@ -36,23 +22,27 @@ final class BrokerCore {
     let timeouts: Timeouts
     /// Upgrades beyond this many clients (all loops) get 503, so descriptors remain for triggers.
     let maxClients: Int
+    /// The HTTP/1.1 server: connections, requests, keep-alive; upgrades hand sockets back here.
+    let server: HTTP1Server
+    /// The injection of the client into pages, as the server's response filter.
+    private let injection: BrokerInjection
 
-    private var listener: TCPListener?
     private let sweepTimer: LoopTimer
     private var stopTimer: LoopTimer?
     private var signalWatchers: [SignalWatcher] = []
     private var fileWatcher: FileWatcher?
     /// The cluster layer (primary loop only; nil without ``BrokerConfiguration/cluster``).
     private(set) var cluster: RedisCluster?
-    private var nextConnectionID: UInt64 = 0
+    /// What runs beside the routes on the primary loop (the proxy, the app command), in order.
+    private let attachments: [any BrokerAttachment]
 
-    /// Every open connection (for the sweep); each knows its index.
-    private(set) var connections: [ClientConnection] = []
-    /// Upgraded WebSocket clients: the broadcast list.
-    private(set) var sockets: [ClientConnection] = []
+    /// Every WebSocket client, open or closing (for the sweep and the stop); each knows its index.
+    private(set) var clients: [WebSocketClient] = []
+    /// Open WebSocket clients: the broadcast list.
+    private(set) var sockets: [WebSocketClient] = []
 
     private(set) var isStopping = false
-    private var stopCompletions: [() -> Void] = []
+    private var serverStopped = false
     private var isFinished = false
 
     /// Frames encoded once and shared by every client.
@@ -74,8 +64,12 @@ final class BrokerCore {
             write = configuration.writeTimeout.milliseconds
             stop = configuration.stopGracePeriod.milliseconds
             linger = min(2000, stop)
-            // One sweep timer per loop: often enough for the shortest timeout, at most once a second.
-            sweep = max(10, min(1000, [head, idle, ping, pong, write, linger].min()! / 4))
+            // One sweep timer for the WebSocket clients: often enough for the shortest timeout, at most once a second.
+            sweep = max(10, min(1000, [ping, pong, write, linger].min()! / 4))
+        }
+
+        var server: HTTPServerTimeouts {
+            HTTPServerTimeouts(head: head, idle: idle, write: write, linger: linger)
         }
     }
 
@@ -99,24 +93,19 @@ final class BrokerCore {
         self.pongMessage = SharedBuffer(WebSocketFrameEncoder.text(#"{"type":"pong"}"#))
         self.pingFrame = SharedBuffer(WebSocketFrameEncoder.frame(opcode: .ping, payload: []))
         self.liveReloadPong = SharedBuffer(WebSocketFrameEncoder.text(LiveReloadMessages.pong))
+        self.attachments = isPrimary ? configuration.attachments : []
+        let serverConfiguration = HTTPServerConfiguration(
+            host: configuration.host, port: port ?? configuration.port, reusePort: configuration.loops > 1,
+            limits: configuration.httpLimits, maxQueuedBytes: configuration.maxQueuedBytes, timeouts: timeouts.server)
+        self.server = try HTTP1Server(loop: loop, configuration: serverConfiguration, logger: logger)
+        self.injection = BrokerInjection(prefix: configuration.prefix, shared: shared)
         self.sweepTimer = LoopTimer(loop: loop)
-        let listener: TCPListener
-        do throws(UVError) {
-            listener = try TCPListener(
-                loop: loop, host: configuration.host, port: port ?? configuration.port,
-                reusePort: configuration.loops > 1)
-        } catch {
-            sweepTimer.close()
-            throw error
+        server.router = self
+        server.responseFilter = injection
+        server.onStopped = { [unowned self] in
+            self.serverStopped = true
+            self.finishIfDone()
         }
-        do throws(UVError) {
-            try listener.listen { [unowned self] connection in self.accept(connection) }
-        } catch {
-            listener.close()
-            sweepTimer.close()
-            throw error
-        }
-        self.listener = listener
         sweepTimer.start(after: timeouts.sweep, repeatEvery: timeouts.sweep) { [unowned self] in self.sweep() }
         if isPrimary, let watch = configuration.watch {
             fileWatcher = FileWatcher(loop: loop, configuration: watch, logger: logger) { [unowned self] paths in
@@ -126,7 +115,7 @@ final class BrokerCore {
         if isPrimary, configuration.handlesSignals {
             for signal in [SIGINT, SIGTERM] {
                 let watcher = try SignalWatcher(loop: loop, signal: signal) { [unowned self] signal in
-                    self.logger.info("stopping on signal \(signal)")
+                    self.logger.info("stopping on a signal", metadata: ["signal": "\(signal)"])
                     if let group = self.group { group.stopAll() } else { self.beginStop() }
                 }
                 signalWatchers.append(watcher)
@@ -143,57 +132,54 @@ final class BrokerCore {
                 deliver: { [unowned self] broadcast in self.deliverFromCluster(broadcast) },
                 adopt: { [unowned self] epoch in self.shared.epoch.store(epoch, ordering: .relaxed) })
         }
-        (configuration.fallback as? any BrokerAttachment)?.attach(to: self)
+        for attachment in attachments { attachment.attach(to: self) }
     }
 
-    var port: Int { listener?.localPort ?? 0 }
+    var port: Int { server.port }
 
-    // MARK: Connections
+    // MARK: WebSocket clients
 
-    private func accept(_ tcp: TCPConnection) {
-        guard !isStopping else { tcp.close(); return }
-        nextConnectionID &+= 1
-        let connection = ClientConnection(tcp: tcp, core: self, id: nextConnectionID)
-        tcp.delegate = connection
-        tcp.setNoDelay(true)
-        connection.connectionIndex = connections.count
-        connections.append(connection)
-        tcp.startReading()
+    /// Takes over a connection the server upgraded: a client of `dialect`, in the broadcast list.
+    @discardableResult
+    func adopt(_ upgraded: UpgradedConnection, dialect: SocketDialect) -> WebSocketClient {
+        let client = WebSocketClient(upgraded, core: self, dialect: dialect)
+        client.clientIndex = clients.count
+        clients.append(client)
+        client.socketIndex = sockets.count
+        sockets.append(client)
+        shared.clients.add(1, ordering: .relaxed)
+        logger.debug("websocket client connected", metadata: ["connection.id": "\(client.id)", "clients": "\(sockets.count)"])
+        return client
     }
 
-    func remove(_ connection: ClientConnection) {
-        unregisterSocket(connection)
-        guard Self.swapRemove(connection, from: &connections, index: \.connectionIndex) else { return }
-        if isStopping, connections.isEmpty { finish() }
+    /// A client's socket closed.
+    func remove(_ client: WebSocketClient) {
+        unregisterSocket(client)
+        guard Self.swapRemove(client, from: &clients, index: \.clientIndex) else { return }
+        finishIfDone()
     }
 
-    /// Removes a connection from a list in O(1) by moving the last one into its slot; each
-    /// connection keeps its own index (-1: not in the list). Returns false when it was not there.
+    /// A client left the broadcast list (its close frame is on the way).
+    func unregisterSocket(_ client: WebSocketClient) {
+        guard Self.swapRemove(client, from: &sockets, index: \.socketIndex) else { return }
+        shared.clients.subtract(1, ordering: .relaxed)
+    }
+
+    /// Removes a client from a list in O(1) by moving the last one into its slot; each client
+    /// keeps its own index (-1: not in the list). Returns false when it was not there.
     private static func swapRemove(
-        _ connection: ClientConnection, from list: inout [ClientConnection],
-        index: ReferenceWritableKeyPath<ClientConnection, Int>
+        _ client: WebSocketClient, from list: inout [WebSocketClient],
+        index: ReferenceWritableKeyPath<WebSocketClient, Int>
     ) -> Bool {
-        let position = connection[keyPath: index]
+        let position = client[keyPath: index]
         guard position >= 0 else { return false }
         let last = list.removeLast()
         if position < list.count {
             list[position] = last
             last[keyPath: index] = position
         }
-        connection[keyPath: index] = -1
+        client[keyPath: index] = -1
         return true
-    }
-
-    func registerSocket(_ connection: ClientConnection) {
-        connection.socketIndex = sockets.count
-        sockets.append(connection)
-        shared.clients.add(1, ordering: .relaxed)
-        logger.debug("websocket client connected", metadata: ["connection.id": "\(connection.id)", "clients": "\(sockets.count)"])
-    }
-
-    func unregisterSocket(_ connection: ClientConnection) {
-        guard Self.swapRemove(connection, from: &sockets, index: \.socketIndex) else { return }
-        shared.clients.subtract(1, ordering: .relaxed)
     }
 
     // MARK: Broadcast
@@ -203,18 +189,19 @@ final class BrokerCore {
     @discardableResult
     func broadcast(path: String?) -> Int {
         if configuration.cluster != nil { return clusterTrigger(path: path) }
-        let broadcast: PendingBroadcast
-        let reached: Int
         if let group, group.members.count > 1 {
-            broadcast = group.broadcastInOrder(path: path)
-            reached = shared.clients.load(ordering: .relaxed)
-        } else {
-            broadcast = PendingBroadcast(epoch: shared.epoch.add(1, ordering: .relaxed).newValue, path: path)
-            reached = deliver(broadcast)
+            group.broadcast(path: path)
+            return shared.clients.load(ordering: .relaxed)
         }
-        logger.info(
-            "broadcast \(Messages.describe(broadcast))", metadata: ["epoch": "\(broadcast.epoch)", "clients": "\(reached)"])
+        let broadcast = PendingBroadcast(epoch: shared.epoch.add(1, ordering: .relaxed).newValue, path: path)
+        let reached = deliver(broadcast)
+        logBroadcast(broadcast, clients: reached)
         return reached
+    }
+
+    private func logBroadcast(_ broadcast: PendingBroadcast, clients: Int) {
+        logger.info(
+            "broadcast", metadata: ["kind": "\(Messages.describe(broadcast))", "epoch": "\(broadcast.epoch)", "clients": "\(clients)"])
     }
 
     /// With a cluster, every trigger goes to the cluster layer on the primary loop, which
@@ -239,8 +226,7 @@ final class BrokerCore {
             shared.epoch.store(broadcast.epoch, ordering: .relaxed)
             reached = deliver(broadcast)
         }
-        logger.info(
-            "broadcast \(Messages.describe(broadcast))", metadata: ["epoch": "\(broadcast.epoch)", "clients": "\(reached)"])
+        logBroadcast(broadcast, clients: reached)
     }
 
     /// Writes one broadcast to this loop's clients: one frame per dialect, encoded once, shared by all.
@@ -287,8 +273,8 @@ final class BrokerCore {
     /// A settled batch of file changes: stylesheets only → swap them; anything else → reload.
     private func filesChanged(_ paths: [String]) {
         let shown = paths.prefix(3).joined(separator: ", ") + (paths.count > 3 ? " and \(paths.count - 3) more" : "")
-        logger.info("changed: \(shown)")
-        if let attachment = configuration.fallback as? any BrokerAttachment, attachment.filesChanged(paths) { return }
+        logger.info("changed", metadata: ["files": "\(shown)", "count": "\(paths.count)"])
+        for attachment in attachments where attachment.filesChanged(paths) == .handled { return }
         broadcast(changes: paths.map { urlPath(forFile: $0) })
     }
 
@@ -296,12 +282,16 @@ final class BrokerCore {
     /// anything else, or no path at all → one reload. Returns the clients the last one reached.
     @discardableResult
     func broadcast(changes paths: [String]) -> Int {
-        if !paths.isEmpty, paths.count <= 8, paths.allSatisfy({ Self.isStylesheet($0) }) {
-            var reached = 0
-            for path in paths { reached = broadcast(path: path) }
-            return reached
-        }
-        return broadcast(path: nil)
+        var reached = 0
+        for path in Self.broadcasts(for: paths) { reached = broadcast(path: path) }
+        return reached
+    }
+
+    /// The broadcasts a batch of changed URL paths makes: stylesheets only (at most 8) → one swap
+    /// each; anything else, or no path at all → one reload (nil).
+    static func broadcasts(for paths: [String]) -> [String?] {
+        if !paths.isEmpty, paths.count <= 8, paths.allSatisfy({ isStylesheet($0) }) { return paths }
+        return [nil]
     }
 
     /// The URL path of a changed file: relative to the served folder when inside it, else its name.
@@ -312,50 +302,21 @@ final class BrokerCore {
         return FileWatcher.split(path).name
     }
 
-    // MARK: Sweep (the one timer of the loop)
+    // MARK: Sweep (the WebSocket clients' timer; the server sweeps its own connections)
 
     private func sweep() {
         let now = loop.now
-        var index = 0
-        while index < connections.count {
-            let connection = connections[index]
-            index += 1
-            if check(connection, now: now) == false {
+        for client in clients {
+            switch client.sweep(now: now) {
+            case .keep:
+                break
+            case .ping:
+                client.ping(now: now)
+            case .close(let reason):
+                logger.debug("dropping a websocket client", metadata: ["connection.id": "\(client.id)", "reason": "\(reason)"])
                 // Closing removes it asynchronously (close callback): nothing shifts now.
-                connection.tcp.close()
+                client.tcp.close()
             }
-        }
-    }
-
-    /// Returns false when the connection must be dropped.
-    private func check(_ connection: ClientConnection, now: UInt64) -> Bool {
-        let tcp = connection.tcp
-        if tcp.queuedBytes > 0 {
-            // Output is waiting: the peer must keep reading. Any completed write is progress.
-            if connection.blockedSince == 0 || tcp.completedWrites != connection.lastCompletedWrites {
-                connection.blockedSince = now
-                connection.lastCompletedWrites = tcp.completedWrites
-            } else if now - connection.blockedSince > timeouts.write {
-                logger.debug("dropping a client whose writes stay blocked", metadata: ["connection.id": "\(connection.id)"])
-                return false
-            }
-            if connection.mode != .webSocket { return true }  // deadlines wait until the output is out
-        } else {
-            connection.blockedSince = 0
-        }
-        switch connection.mode {
-        case .http, .closing:
-            return connection.deadline == 0 || now < connection.deadline
-        case .webSocket:
-            if connection.pingSentAt != 0 {
-                if now - connection.pingSentAt > timeouts.pong {
-                    logger.debug("dropping a client that stopped answering pings", metadata: ["connection.id": "\(connection.id)"])
-                    return false
-                }
-            } else if now - connection.lastHeard > timeouts.ping {
-                connection.ping(now: now)
-            }
-            return true
         }
     }
 
@@ -363,35 +324,24 @@ final class BrokerCore {
 
     /// Graceful stop: no new connections, close frames to every client, then everything closed
     /// within the grace period, however many clients there are.
-    func beginStop(_ completion: (() -> Void)? = nil) {
-        if let completion { stopCompletions.append(completion) }
-        if isFinished {
-            runStopCompletions()
-            return
-        }
-        guard !isStopping else { return }
+    func beginStop() {
+        guard !isStopping, !isFinished else { return }
         isStopping = true
-        (configuration.fallback as? any BrokerAttachment)?.stop()
+        for attachment in attachments { attachment.stop() }
         cluster?.stop()
-        listener?.close()
-        listener = nil
         let goingAway = SharedBuffer(WebSocketFrameEncoder.close(code: .goingAway, reason: "broker stopping"))
-        for connection in connections {
-            switch connection.mode {
-            case .webSocket: connection.sendClose(goingAway)
-            case .http, .closing: connection.tcp.close()
-            }
-        }
+        for client in clients { client.sendClose(goingAway) }
         let timer = LoopTimer(loop: loop)
         stopTimer = timer
         timer.start(after: timeouts.stop) { [unowned self] in
-            for connection in self.connections { connection.tcp.close() }
+            for client in self.clients { client.tcp.close() }
         }
-        if connections.isEmpty { finish() }
+        server.stop()  // last: with nothing open it finishes at once, closing the timers above
+        finishIfDone()
     }
 
-    private func finish() {
-        guard !isFinished else { return }
+    private func finishIfDone() {
+        guard isStopping, serverStopped, clients.isEmpty, !isFinished else { return }
         isFinished = true
         sweepTimer.close()
         stopTimer?.close()
@@ -400,27 +350,15 @@ final class BrokerCore {
         fileWatcher?.close()
         fileWatcher = nil
         signalWatchers = []
-        runStopCompletions()
-    }
-
-    private func runStopCompletions() {
-        let completions = stopCompletions
-        stopCompletions = []
-        for completion in completions { completion() }
     }
 
     // MARK: Injection
 
     /// The `<script>` tag pages get, at the current epoch.
-    func snippet() -> String {
-        Messages.scriptTag(prefix: configuration.prefix, instance: shared.instanceID, epoch: shared.epoch.load(ordering: .relaxed))
-    }
+    func snippet() -> String { injection.snippet }
 
-    /// Whether an HTML response gets the client: pages only, not fragments fetched by a page's own
-    /// script (htmx, Turbo, `fetch`), which would run a second client or show a stray tag.
+    /// Whether an HTML response gets the client (see ``BrokerInjection``).
     func shouldInject(request: RequestHead, response: ResponseHead) -> Bool {
-        guard ReloadInjectionFilter.requestWantsPage({ request.headers[$0] }) else { return false }
-        return InjectionDecision.shouldInject(
-            method: request.method, status: response.status.code, responseHeaders: response.headers)
+        BrokerInjection.wouldInject(request: request, response: response)
     }
 }

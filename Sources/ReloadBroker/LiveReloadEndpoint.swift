@@ -8,7 +8,7 @@ enum LiveReloadEndpoint: Equatable {
     case changed
     /// tiny-lr's `/alert`.
     case alert
-    /// tiny-lr's welcome at `/`, only when neither a fallback handler nor the demo page serves `/`.
+    /// tiny-lr's welcome at `/`, only when no fallback handler, proxy or demo page serves `/`.
     case welcome
 
     /// Nil when LiveReload is off or the path is not one of its endpoints. tiny-lr's `/kill`
@@ -20,7 +20,8 @@ enum LiveReloadEndpoint: Equatable {
         case "/livereload.js": self = .script
         case "/changed": self = .changed
         case "/alert": self = .alert
-        case "/" where configuration.fallback == nil && !configuration.servesDemoPage: self = .welcome
+        case "/" where configuration.fallback == nil && configuration.proxy == nil && !configuration.servesDemoPage:
+            self = .welcome
         default: return nil
         }
     }

@@ -1,5 +1,6 @@
 import HTTPCodec
 import Logging
+import HTTPServer
 import Synchronization
 import UVLoop
 import WebSocketCodec
@@ -15,18 +16,13 @@ extension BrokerCore {
     }
 
     func routeLiveReload(
-        _ endpoint: LiveReloadEndpoint, _ request: HTTPRequest, on connection: ClientConnection, responder: HTTPResponder
+        _ endpoint: LiveReloadEndpoint, _ request: HTTPRequest, responder: HTTPResponder
     ) {
         switch endpoint {
         case .socket:
-            upgrade(request, on: connection, responder: responder, dialect: .liveReload)
+            upgrade(request, responder: responder, dialect: .liveReload)
         case .script:
-            guard allowMethods(["GET", "HEAD"], responder) else { return }
-            var response = ResponseHead(status: .ok)
-            response.headers.add("Content-Type", "text/javascript; charset=utf-8")
-            response.headers.add("Cache-Control", "no-store")
-            response.headers.add("X-Content-Type-Options", "nosniff")
-            responder.respond(response, body: ClientScript.bytes)
+            serveClientScript(responder)
         case .welcome:
             guard allowMethods(["GET", "HEAD"], responder) else { return }
             let body = #"{"tinylr":"Welcome","version":"\#(LiveReloadMessages.serverName) \#(Messages.protocolVersion)"}"#
@@ -111,7 +107,7 @@ extension BrokerCore {
     }
 
     /// A text frame from a LiveReload client.
-    func liveReloadReceived(_ text: String, from connection: ClientConnection) {
+    func liveReloadReceived(_ text: String, from connection: WebSocketClient) {
         let metadata: Logger.Metadata = ["connection.id": "\(connection.id)"]
         switch LiveReloadClientMessage.parse(text) {
         case .hello(.protocol7):

@@ -32,11 +32,3 @@ enum NetworkURLs {
         address.isIPv6 && ["fe8", "fe9", "fea", "feb"].contains { address.address.lowercased().hasPrefix($0) }
     }
 }
-
-extension ReloadBroker {
-    /// The URLs devices on the network reach this broker at, when it is bound to a non-loopback
-    /// address (`0.0.0.0`, `::` or an interface's address); empty on loopback.
-    public var networkURLs: [String] {
-        NetworkURLs.urls(boundHost: configuration.host, port: port, addresses: NetworkInterfaces.addresses())
-    }
-}

@@ -3,50 +3,36 @@ import Logging
 import UVLoop
 
 /// One proxied request: the client's request goes to the app as it arrives, the app's response
-/// comes back as it arrives, each side paused while the other is slow. After a `101` it becomes
-/// a byte tunnel until either side closes.
-final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDelegate {
+/// comes back as it arrives, each side paused while the other is slow. After a `101` a
+/// ``ProxyTunnel`` takes over.
+///
+/// The app's side moves through ``ProxyExchangeState`` (connecting, awaiting the response,
+/// relaying it, finished); the client's body through ``RequestBodyProgress``.
+final class ProxyExchange: RequestBodyReceiver, TCPConnectionDelegate {
     private unowned let proxy: ProxyState
     private let request: RequestHead
     private let responder: HTTPResponder
-    private let isUpgrade: Bool
-    private let isNavigation: Bool
-    private let requestChunked: Bool
-    private let headBytes: [UInt8]
+    private let writer: ProxyRequestWriter
 
-    private var upstream: TCPConnection?
-    private var pooled = false
+    private var state = ProxyExchangeState<TCPConnection>.connecting(.init())
+    private var body = RequestBodyProgress.noBodyYet
+    /// Reading the client is paused until the app's side drains.
+    private var clientPaused = false
+    /// The request was sent again on a fresh connection (after a pooled one turned out closed).
     private var retried = false
     private var parser = HTTPResponseParser()
+    /// The upstream timeout, until the response head (or the tunnel) begins.
     private var timer: LoopTimer?
-    /// Body bytes that arrived before the app's connection was ready.
-    private var pending: [[UInt8]] = []
-    private var pendingBytes = 0
-    private var bodyStarted = false
-    private var requestEnded = false
-    private var clientPaused = false
-    private var responseStarted = false
-    private var receivedAnything = false
-    private var tunnelling = false
-    private var clientEnded = false
-    private var upstreamEnded = false
-    private var done = false
-    /// Decodes a page the app compressed anyway, so that it can get the client.
-    private var inflater: Inflater?
 
-    /// Upstream output queued beyond this pauses the client.
-    private static let highWater = 256 * 1024
+    /// Upstream output queued beyond this pauses the client (here and in a ``ProxyTunnel``).
+    static let highWater = 256 * 1024
 
     init(proxy: ProxyState, request: RequestHead, responder: HTTPResponder) {
         self.proxy = proxy
         self.request = request
         self.responder = responder
-        isUpgrade = request.headers.contains("Upgrade") && request.headers.containsToken("upgrade", in: "Connection")
-        isNavigation = Self.isNavigation(request)
-        requestChunked = request.headers.contains("Transfer-Encoding")
-        headBytes = Self.forwardedHead(
-            request, clientAddress: responder.clientAddress, upgrade: isUpgrade, navigation: isNavigation,
-            chunked: requestChunked, upstreamAuthority: proxy.configuration.authority)
+        writer = ProxyRequestWriter(
+            request: request, clientAddress: responder.clientAddress, upstreamAuthority: proxy.configuration.authority)
         parser.requestMethod = request.method
     }
 
@@ -65,8 +51,8 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
     private func connect() {
         // While the app starts, the request waits for it (resume() or appUnavailable(_:) follows).
         if proxy.admit(self) == .held { return }
-        proxy.connect(fresh: isUpgrade || retried) { result in
-            guard !self.done else {
+        proxy.connect(fresh: writer.isUpgrade || retried) { result in
+            guard !self.state.isFinished else {
                 if case .success(let (connection, _)) = result { connection.close() }
                 return
             }
@@ -80,16 +66,13 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
     }
 
     private func connected(_ connection: TCPConnection, pooled: Bool) {
-        upstream = connection
-        self.pooled = pooled
+        guard let pending = state.connected(.init(connection: connection, pooled: pooled)) else { return }
         connection.delegate = self
         connection.setNoDelay(true)
         connection.startReading()
-        connection.write(headBytes)
-        for piece in pending { writeBody(piece) }
-        pending = []
-        pendingBytes = 0
-        if requestEnded, requestChunked { connection.write(HTTPChunkedWriter.lastChunk) }
+        connection.write(writer.head)
+        for piece in pending.pieces { writeBody(piece) }
+        if body.isEnded, let end = writer.endOfBody { connection.write(end) }
         if clientPaused, connection.queuedBytes < Self.highWater {
             clientPaused = false
             responder.resumeReading()
@@ -97,31 +80,29 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
     }
 
     /// The exchange is over (answered, failed, or its client went away).
-    var isFinished: Bool { done }
+    var isFinished: Bool { state.isFinished }
 
     /// The app accepts connections again: go on with the held request.
     func resume() {
-        guard !done else { return }
+        guard !state.isFinished else { return }
         connect()
     }
 
     /// The app ended while the request was held.
     func appUnavailable(_ message: String) {
-        guard !done else { return }
+        guard !state.isFinished else { return }
         finishWithError(.badGateway, message)
     }
 
     // MARK: Request body (client → app)
 
     func receive(_ bytes: [UInt8]) -> Bool {
-        guard !done else { return true }
-        bodyStarted = true
+        guard !state.isFinished else { return true }
+        body.bodyArrived()
         // The timeout counts from the last byte of the request, not from its first (long uploads).
         timer?.start(after: proxy.timeout) { self.timedOut() }
-        guard let upstream else {
-            pending.append(bytes)
-            pendingBytes += bytes.count
-            if pendingBytes >= Self.highWater { clientPaused = true }
+        guard let upstream = state.upstream else {
+            if state.holdBody(bytes) >= Self.highWater { clientPaused = true }
             return !clientPaused
         }
         writeBody(bytes)
@@ -133,19 +114,15 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
     }
 
     func end() {
-        guard !done else { return }
-        requestEnded = true
-        if bodyStarted { timer?.start(after: proxy.timeout) { self.timedOut() } }
-        if let upstream, requestChunked { upstream.write(HTTPChunkedWriter.lastChunk) }
+        guard !state.isFinished else { return }
+        body.end()
+        if body.hasBody { timer?.start(after: proxy.timeout) { self.timedOut() } }
+        if let upstream = state.upstream, let end = writer.endOfBody { upstream.write(end) }
     }
 
     private func writeBody(_ bytes: [UInt8]) {
-        guard let upstream, !bytes.isEmpty else { return }
-        if requestChunked {
-            upstream.write(HTTPChunkedWriter.chunk(bytes))
-        } else {
-            upstream.write(bytes)
-        }
+        guard let upstream = state.upstream, !bytes.isEmpty else { return }
+        upstream.write(writer.body(bytes))
     }
 
     func connectionDidDrain(_ connection: TCPConnection) {
@@ -158,27 +135,27 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
     // MARK: Response (app → client)
 
     func connection(_ connection: TCPConnection, didRead bytes: Span<UInt8>) {
-        receivedAnything = true
-        if tunnelling {
-            var copy: [UInt8] = []
-            copy.reserveCapacity(bytes.count)
-            for index in bytes.indices { copy.append(bytes[index]) }
-            if !responder.write(copy) { connection.stopReading() }
-            return
-        }
+        state.heardFromApp()
         parser.append(bytes)
         drain()
     }
 
+    /// Relays the events the parser has, until it needs more input, the exchange finishes or
+    /// hands over to a tunnel, or the inflater holds decoded output back for a slow client.
     private func drain() {
-        while !done, !tunnelling, !(inflater?.isHolding ?? false) {
+        while true {
+            switch state {
+            case .awaitingResponse: break
+            case .relaying(let relay): if relay.inflater?.isHolding ?? false { return }
+            case .connecting, .finished: return
+            }
             let event: HTTPResponseParser.Event
             do throws(HTTPResponseParseError) {
                 guard let next = try parser.nextEvent() else { return }
                 event = next
             } catch {
                 proxy.logger.debug("bad response from the app", metadata: ["error": "\(error)", "target": "\(request.target)"])
-                if responseStarted {
+                if case .relaying = state {
                     closeBoth()
                 } else {
                     finishWithError(.badGateway, "The app's response could not be read: \(error).")
@@ -188,7 +165,7 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
             switch event {
             case .head(let head):
                 if head.status.code == 101 {
-                    if isUpgrade { startTunnel(head) } else { finishWithError(.badGateway, "The app switched protocols unasked.") }
+                    if writer.isUpgrade { startTunnel(head) } else { finishWithError(.badGateway, "The app switched protocols unasked.") }
                     return
                 }
                 if head.status.code == 100 {
@@ -199,20 +176,19 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
                 if head.status.code < 200 { continue }  // other interim responses are not relayed
                 responseHead(head)
             case .body(let bytes):
-                if inflater != nil {
+                guard case .relaying(let relay) = state else { return }
+                if let inflater = relay.inflater {
                     // A small compressed read can decode to a lot: the inflater stops when the
                     // client is slow and keeps the rest, and the parser's later events wait too.
-                    if !inflateInto(responder, bytes) {
-                        clientSlow = true
-                        upstream?.stopReading()
+                    if !inflate(inflater, bytes) {
+                        clientFellBehind()
                         return
                     }
                 } else if !responder.write(bytes) {
-                    clientSlow = true
-                    upstream?.stopReading()
+                    clientFellBehind()
                 }
             case .end:
-                if let inflater, inflater.hasInput, !inflater.isFinished {
+                if case .relaying(let relay) = state, let inflater = relay.inflater, inflater.hasInput, !inflater.isFinished {
                     // The compressed stream was cut short: the client must not see a complete page.
                     proxy.logger.debug("a compressed page ended early", metadata: ["target": "\(request.target)"])
                     closeBoth()
@@ -227,47 +203,37 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
     private func responseHead(_ head: ResponseHead) {
         timer?.close()
         timer = nil
-        responseStarted = true
-        responseHeadCloses = head.headers.containsToken("close", in: "Connection")
-            || (head.version == .http1_0 && !head.headers.containsToken("keep-alive", in: "Connection"))
+        var clientHead = ProxyHeaders.clientHead(head, framing: parser.framing)
+        let inflater = decodeIfPage(&clientHead)
+        state.startRelaying(inflater: inflater, appCloses: ProxyHeaders.closesConnection(head))
         proxy.upstreamAnswered()
-        var head = head
-        // The broker frames the response to the client itself, as HTTP/1.1 (an HTTP/1.0 app's head
-        // must not go out as "HTTP/1.0" with chunked framing), and only a Content-Length that frames
-        // the body the parser reads is relayed: with Transfer-Encoding too, the app's Content-Length
-        // is wrong for what the client gets (RFC 9112 §6.3).
-        head.version = .http1_1
-        Self.removeHopByHop(&head.headers, keepUpgrade: false)
-        switch parser.framing {
-        case .length(let length): head.headers.replaceOrAdd("Content-Length", String(length))
-        case .chunked, .untilClose: head.headers.remove("Content-Length")
-        case .none: break  // HEAD, 204, 304: the app's value describes the GET it did not send
-        }
-        decodeIfPage(&head)
         responder.onWritable = { self.resumeResponse() }
-        responder.start(head)
+        responder.start(clientHead)
+    }
+
+    /// The client's connection queued more than it should: the app is not read until it drains.
+    private func clientFellBehind() {
+        state.setClientSlow(true)
+        state.upstream?.stopReading()
     }
 
     /// The client can take more: finish decoding what the inflater held back, then read the app again.
     private func resumeResponse() {
-        guard !done else { return }
-        clientSlow = false
-        if let inflater, inflater.isHolding, !inflateInto(responder, []) {
-            clientSlow = true
+        guard case .relaying(let relay) = state else { return }
+        state.setClientSlow(false)
+        if let inflater = relay.inflater, inflater.isHolding, !inflate(inflater, []) {
+            state.setClientSlow(true)
             return
         }
         drain()  // events the parser already has (drain stops early while decoding is held back)
-        guard !done, !clientSlow else { return }
-        upstream?.startReading()
+        guard case .relaying(let relay) = state, !relay.clientSlow else { return }
+        relay.connection.startReading()
     }
-
-    /// The client's connection had more queued than it should: the app is not read until it drains.
-    private var clientSlow = false
 
     /// Decodes through the inflater into the client; false when the client is slow (the inflater
     /// then holds the rest of its input) or the page cannot be decoded (everything is closed).
-    private func inflateInto(_ responder: HTTPResponder, _ bytes: [UInt8]) -> Bool {
-        guard let inflater else { return true }
+    private func inflate(_ inflater: Inflater, _ bytes: [UInt8]) -> Bool {
+        let responder = self.responder
         do throws(Inflater.Failure) {
             return try inflater.inflate(bytes) { piece in responder.write(piece) }
         } catch {
@@ -278,80 +244,63 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
     }
 
     /// A page compressed with gzip or deflate (although identity was asked for) is decoded so the
-    /// client can be injected; brotli and anything else passes through as is, without the client.
-    private func decodeIfPage(_ head: inout ResponseHead) {
-        let codings = head.headers.values("Content-Encoding").flatMap { $0.split(separator: ",") }
-            .map { $0.trimmingASCIIWhitespace().asciiLowercased() }.filter { $0 != "identity" }
-        guard codings.count == 1 else { return }
-        var decoded = head
-        decoded.headers.remove("Content-Encoding")
-        guard responder.connection.core.shouldInject(request: request, response: decoded) else { return }
-        guard ["gzip", "x-gzip", "deflate"].contains(codings[0]) else {
-            proxy.logger.debug("a \(codings[0])-compressed page passes without the client", metadata: ["target": "\(request.target)"])
-            return
+    /// client can be injected: returns the inflater, the head rewritten for the decoded body.
+    /// Brotli and anything else passes through as is, without the client.
+    private func decodeIfPage(_ head: inout ResponseHead) -> Inflater? {
+        guard let (coding, decoded) = ProxyHeaders.decodedHead(head),
+            BrokerInjection.wouldInject(request: request, response: decoded)
+        else { return nil }
+        guard ProxyHeaders.isDecodable(coding) else {
+            proxy.logger.debug("a \(coding)-compressed page passes without the client", metadata: ["target": "\(request.target)"])
+            return nil
         }
-        inflater = Inflater()
-        decoded.headers.remove("Content-Length")
         head = decoded
+        return Inflater()
     }
 
     private func responseEnded() {
-        guard let upstream else { return }
+        guard case .relaying(let relay) = state else { return }
         // Not reused: after HEAD (dev servers that send a body anyway would answer the next
         // request with it), or with bytes past the response already read (the same, seen early).
-        let reusable = requestEnded && !isUpgrade && parser.framing != .untilClose
-            && !(responseHeadCloses) && !upstreamEnded && request.method != "HEAD" && !parser.isMidResponse
-        done = true
-        self.upstream = nil
+        let reusable = body.isEnded && !writer.isUpgrade && parser.framing != .untilClose
+            && !relay.appCloses && !relay.appEnded && request.method != "HEAD" && !parser.isMidResponse
+        _ = state.finish()
         if reusable {
-            proxy.release(upstream)
+            proxy.release(relay.connection)
         } else {
-            upstream.delegate = nil
-            upstream.close()
+            relay.connection.delegate = nil
+            relay.connection.close()
         }
-        let responder = self.responder
         responder.finish()
     }
 
-    private var responseHeadCloses = false
-
     func connectionDidReachEndOfInput(_ connection: TCPConnection) {
-        upstreamEnded = true
-        if tunnelling {
-            if clientEnded { closeBoth() } else { responder.shutdownTunnel() }
-            return
-        }
+        state.appEnded()
         parser.finishInput()
         drain()
-        guard !done else { return }
+        guard !state.isFinished else { return }
         upstreamLost(nil)
     }
 
     func connectionDidClose(_ connection: TCPConnection, error: UVError?) {
-        guard connection === upstream else { return }
-        upstream = nil
-        if tunnelling {
-            closeBoth()
-            return
-        }
-        guard !done else { return }
+        guard connection === state.upstream else { return }
         upstreamLost(error)
     }
 
     /// The app's connection ended before the response did.
     private func upstreamLost(_ error: UVError?) {
-        if responseStarted {
-            closeBoth()
+        guard case .awaitingResponse(let link) = state else {
+            closeBoth()  // mid-response: the client must not take a cut-short body for a whole one
             return
         }
         // A pooled connection the app had closed: try once more on a fresh one when that is safe;
         // an app stopped while it had the request (restarted again while starting): wait for the next.
-        if pooled, !receivedAnything, !retried, !bodyStarted {
+        if link.pooled, !link.heardFromApp, !retried, !body.hasBody {
             retried = true
             retryOnFreshConnection()
             return
         }
-        if !receivedAnything, !bodyStarted, proxy.health == .starting {
+        if !link.heardFromApp, !body.hasBody, proxy.health == .starting {
             retryOnFreshConnection()
             return
         }
@@ -360,49 +309,27 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
     }
 
     private func retryOnFreshConnection() {
-        let old = upstream
-        upstream = nil
+        let old = state.retry()
         old?.delegate = nil
         old?.close()
         parser = HTTPResponseParser()
         parser.requestMethod = request.method
-        upstreamEnded = false
         connect()
     }
 
     // MARK: Tunnel
 
+    /// The app agreed to the upgrade: a ``ProxyTunnel`` takes the app's connection and the client's.
     private func startTunnel(_ head: ResponseHead) {
         timer?.close()
         timer = nil
-        tunnelling = true
+        guard let upstream = state.handOver() else { return }
         proxy.upstreamAnswered()
-        var head = head
-        head.version = .http1_1
-        Self.removeHopByHop(&head.headers, keepUpgrade: true)
-        responder.onWritable = { self.upstream?.startReading() }
-        let early = responder.switchProtocols(head, receiver: self)
-        if !early.isEmpty { upstream?.write(early) }
-        let rest = parser.takeBufferedBytes()
-        if !rest.isEmpty, !responder.write(rest) { upstream?.stopReading() }
+        ProxyTunnel(upstream: upstream, responder: responder)
+            .start(head: ProxyHeaders.tunnelHead(head), buffered: parser.takeBufferedBytes())
     }
 
-    func tunnelReceive(_ bytes: [UInt8]) {
-        guard let upstream else { return }
-        upstream.write(bytes)
-        if upstream.queuedBytes >= Self.highWater {
-            clientPaused = true
-            responder.pauseReading()
-        }
-    }
-
-    func tunnelEnded() {
-        clientEnded = true
-        if upstreamEnded { closeBoth() } else { upstream?.shutdown() }
-    }
-
-    /// Closes the app's connection and the client's (a tunnel ended, or a response was cut short
-    /// after its head).
+    /// Closes the app's connection and the client's (a response was cut short after its head).
     private func closeBoth() {
         guard finish() else { return }
         responder.abort()
@@ -411,12 +338,10 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
     /// Ends the exchange on the app's side (timer and connection closed); false when it had
     /// ended already.
     private func finish() -> Bool {
-        guard !done else { return false }
-        done = true
+        guard !state.isFinished else { return false }
         timer?.close()
         timer = nil
-        let upstream = self.upstream
-        self.upstream = nil
+        let upstream = state.finish()
         upstream?.delegate = nil
         upstream?.close()
         return true
@@ -429,8 +354,9 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
     }
 
     private func timedOut() {
-        guard !done else { return }
-        proxy.logger.warning("the app did not answer \(request.method) \(request.target) in time")
+        guard !state.isFinished else { return }
+        proxy.logger.info(
+            "the app did not answer in time", metadata: ["method": "\(request.method)", "target": "\(request.target)"])
         finishWithError(.gatewayTimeout, "The app did not answer in time.")
     }
 
@@ -446,7 +372,7 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
     /// Answers an error (a waiting page for page requests) and closes what is left of the app's side.
     private func finishWithError(_ status: HTTPStatus, _ message: String) {
         guard finish() else { return }
-        if isNavigation {
+        if writer.isNavigation {
             proxy.servedWaitingPage()
             responder.respond(
                 ProxyWaitingPage.response(
@@ -457,92 +383,5 @@ final class ProxyExchange: RequestBodyReceiver, TunnelReceiver, TCPConnectionDel
             response.head.headers.add("Retry-After", "1")
             responder.respond(response)
         }
-    }
-
-
-    // MARK: Heads
-
-    /// A request a browser makes to show a page (so a waiting page makes sense, and the page
-    /// should come uncompressed so that the client can be injected).
-    static func isNavigation(_ request: RequestHead) -> Bool {
-        guard request.method == "GET" else { return false }
-        if let destination = request.headers["Sec-Fetch-Dest"]?.asciiLowercased() {
-            return ["document", "iframe", "frame"].contains(destination)
-        }
-        return request.headers.values("Accept").contains { $0.asciiLowercased().contains("text/html") }
-    }
-
-    /// Removes the hop-by-hop fields of RFC 9110 §7.6.1: Connection and every field it names,
-    /// Keep-Alive, TE, Trailer, Transfer-Encoding, Upgrade (kept for tunnels), Proxy-*.
-    /// `Connection` cannot remove `Host` or `Content-Length`: the proxy frames the message by them
-    /// (`Connection: content-length` would otherwise send the body as the app's next request).
-    static func removeHopByHop(_ headers: inout HTTPHeaders, keepUpgrade: Bool) {
-        var named: [String] = []
-        for value in headers.values("Connection") {
-            for token in value.split(separator: ",") {
-                let name = token.trimmingASCIIWhitespace().asciiLowercased()
-                if !name.isEmpty, name != "host", name != "content-length" { named.append(name) }
-            }
-        }
-        var kept = HTTPHeaders()
-        for (name, value) in headers {
-            let lower = name.asciiLowercased()
-            if keepUpgrade, lower == "upgrade" || lower == "connection" {
-                kept.add(name, value)
-                continue
-            }
-            if ["connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade"].contains(lower)
-                || lower.hasPrefix("proxy-") || named.contains(lower)
-            {
-                continue
-            }
-            kept.add(name, value)
-        }
-        if keepUpgrade { kept.replaceOrAdd("Connection", "Upgrade") }
-        headers = kept
-    }
-
-    /// The head sent to the app.
-    static func forwardedHead(
-        _ request: RequestHead, clientAddress: String?, upgrade: Bool, navigation: Bool, chunked: Bool,
-        upstreamAuthority: String
-    ) -> [UInt8] {
-        var headers = request.headers
-        let host = headers["Host"]
-        removeHopByHop(&headers, keepUpgrade: upgrade)
-        var forwardedFor = headers.values("X-Forwarded-For").joined(separator: ", ")
-        if let clientAddress {
-            forwardedFor = forwardedFor.isEmpty ? clientAddress : forwardedFor + ", " + clientAddress
-        }
-        headers.remove("X-Forwarded-For")
-        if !forwardedFor.isEmpty { headers.add("X-Forwarded-For", forwardedFor) }
-        if let host { headers.replaceOrAdd("X-Forwarded-Host", host) }
-        headers.replaceOrAdd("X-Forwarded-Proto", "http")
-        if navigation { headers.replaceOrAdd("Accept-Encoding", "identity") }
-        // The body is framed as the broker read it: one canonical Content-Length (the parser made
-        // sure every value agreed), or chunked.
-        if let length = request.headers.values("Content-Length").first?.split(separator: ",").first
-            .map({ $0.trimmingASCIIWhitespace() })
-        {
-            headers.replaceOrAdd("Content-Length", length)
-        }
-        if chunked {
-            headers.remove("Content-Length")
-            headers.add("Transfer-Encoding", "chunked")
-        }
-        if host == nil { headers.add("Host", upstreamAuthority) }  // an HTTP/1.0 request without one
-        return RequestHead(method: request.method, target: request.target, version: .http1_1, headers: headers)
-            .serialized()
-    }
-}
-
-extension HTTPResponder {
-    /// The client's IP address (without the port), for X-Forwarded-For.
-    var clientAddress: String? {
-        guard let address = connection.tcp.peerAddress else { return nil }
-        if address.hasPrefix("["), let close = address.firstIndex(of: "]") {
-            return String(address[address.index(after: address.startIndex)..<close])
-        }
-        return address.split(separator: ":").first.map(String.init)
     }
 }

@@ -31,7 +31,7 @@ public final class ReloadBroker: Sendable {
     private let finished = DispatchSemaphore(value: 0)
 
     private enum Runner {
-        case ready([UnsafeTransfer<EventLoop>])
+        case ready([DetachedLoop])
         /// Loops on their own threads; `callerRuns` when loop 0 runs on the thread that called `run()`.
         case running([LoopThread], callerRuns: Bool)
         /// One `stop()` is doing the work; other callers wait for `stopDone`.
@@ -86,14 +86,14 @@ public final class ReloadBroker: Sendable {
         let members = zip(loops, cores).map { loop, core in
             BrokerGroup.Member(executor: loop.executor, core: LoopBound(core, executor: loop.executor))
         }
-        let group = BrokerGroup(shared: shared, members: members)
+        let group = BrokerGroup(shared: shared, members: members, clustered: configuration.cluster != nil, logger: logger)
         for core in cores { core.group = group }
         self.configuration = configuration
         self.port = boundPort
         self.shared = shared
         self.logger = logger
         self.group = group
-        self.runner = PthreadLocked(.ready(loops.map { UnsafeTransfer($0) }))
+        self.runner = PthreadLocked(.ready(loops.map { DetachedLoop($0) }))
     }
 
     /// Runs the broker on threads of its own (one per loop) and returns at once.
@@ -102,7 +102,7 @@ public final class ReloadBroker: Sendable {
         var threads: [LoopThread] = []
         do throws(UVError) {
             for loop in loops {
-                threads.append(try LoopThread { Self.drive(loop.value) })
+                threads.append(try LoopThread { Self.drive(loop.loop) })
             }
         } catch {
             group.stopAll()
@@ -122,7 +122,7 @@ public final class ReloadBroker: Sendable {
 
     /// Takes the loops for ``run()`` (sync or async), marking the broker running at once so that
     /// a concurrent ``stop()`` waits for that run instead of driving the loops itself.
-    func takeLoopsToRun() -> [UnsafeTransfer<EventLoop>]? {
+    func takeLoopsToRun() -> [DetachedLoop]? {
         runner.withLock { runner in
             guard case .ready(let loops) = runner else { return nil }
             runner = .running([], callerRuns: true)
@@ -131,30 +131,30 @@ public final class ReloadBroker: Sendable {
     }
 
     /// Gives back loops taken by ``takeLoopsToRun()`` that could not run (a thread did not start).
-    func returnUnrunLoops(_ loops: [UnsafeTransfer<EventLoop>]) {
+    func returnUnrunLoops(_ loops: [DetachedLoop]) {
         runner.withLock { $0 = .ready(loops) }
     }
 
     /// Runs the loops taken by ``takeLoopsToRun()``: loop 0 on the calling thread, the others on
     /// threads of their own; returns once every loop has ended.
-    func drive(taken loops: [UnsafeTransfer<EventLoop>]) {
+    func drive(taken loops: [DetachedLoop]) {
         var threads: [LoopThread] = []
         for loop in loops.dropFirst() {
-            if let thread = try? LoopThread({ Self.drive(loop.value) }) {
+            if let thread = try? LoopThread({ Self.drive(loop.loop) }) {
                 threads.append(thread)
             } else {
                 logger.error("cannot start a thread for an extra loop; running with fewer")
                 let core = group.members[threads.count + 1].core
                 group.members[threads.count + 1].executor.execute { core.value.beginStop() }
-                Self.drive(loop.value)
+                Self.drive(loop.loop)
             }
         }
-        Self.drive(loops[0].value)
+        Self.drive(loops[0].loop)
         for thread in threads { thread.join() }
         finished.signal()
     }
 
-    private func takeLoops() -> [UnsafeTransfer<EventLoop>]? {
+    private func takeLoops() -> [DetachedLoop]? {
         runner.withLock { runner in
             guard case .ready(let loops) = runner else { return nil }
             return loops
@@ -167,18 +167,17 @@ public final class ReloadBroker: Sendable {
     }
 
     /// Reloads every connected page; a path ending in `.css` swaps that stylesheet instead.
-    /// Returns at once; the broadcast happens on the broker's loops.
+    /// Returns at once: the broadcast is numbered here and queued on every loop (with a cluster,
+    /// on the primary loop, which publishes it).
     public func reload(path: String? = nil) {
-        let core = primary.core
-        primary.executor.execute { core.value.broadcast(path: path) }
+        group.broadcast(path: path)
     }
 
     /// A batch of changed files (URL paths), as LiveReload's `/changed` and `reload-broker trigger
     /// --path … --path …` send them: stylesheets only (at most 8) are one swap each, anything else
     /// one reload. Returns at once.
     public func reload(paths: [String]) {
-        let core = primary.core
-        primary.executor.execute { core.value.broadcast(changes: paths) }
+        for path in BrokerCore.broadcasts(for: paths) { group.broadcast(path: path) }
     }
 
     /// Shows `message` in every LiveReload client (tiny-lr's `/alert`: livereload.js calls
@@ -188,19 +187,12 @@ public final class ReloadBroker: Sendable {
         primary.executor.execute { core.value.broadcastAlert(message) }
     }
 
-    /// Like ``reload(path:)``, and waits until the primary loop has written it: returns how many
-    /// clients it reached (nil when the broker is not running).
+    /// Like ``reload(path:)``, and waits until every loop has written it: returns how many
+    /// clients it was written to (nil when the broker is not running). With a cluster it waits
+    /// until the primary loop has handed it to the cluster layer, and returns the clients
+    /// connected here.
     public func reloadAndWait(path: String? = nil) -> Int? {
-        let core = primary.core
-        let result = PthreadLocked<Int?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        let queued = primary.executor.execute {
-            result.withLock { $0 = core.value.broadcast(path: path) }
-            done.signal()
-        }
-        guard queued else { return nil }
-        done.wait()
-        return result.withLock { $0 }
+        group.broadcastAndWait(path: path)
     }
 
     /// Starts a graceful stop and returns at once (``stop()`` without the wait): safe from any
@@ -226,8 +218,8 @@ public final class ReloadBroker: Sendable {
             // Never started: close on this thread.
             group.stopAll()
             for loop in loops {
-                loop.value.run()
-                loop.value.close()
+                loop.loop.run()
+                loop.loop.close()
             }
         case .running(let threads, let callerRuns):
             precondition(
@@ -295,34 +287,6 @@ public final class ReloadBroker: Sendable {
     }
 }
 
-/// Why a broker could not start.
-public enum BrokerError: Error, CustomStringConvertible, Sendable {
-    case addressInUse(host: String, port: Int)
-    case cannotListen(host: String, port: Int, UVError)
-    case eventLoop(UVError)
-    /// `run()` on a broker that was started or stopped before (a broker runs once).
-    case alreadyStarted
-
-    public var description: String {
-        switch self {
-        case .addressInUse(let host, let port):
-            "port \(port) on \(host) is already in use (another broker running?); choose another with --port, or 0 for any free port"
-        case .cannotListen(let host, let port, let error):
-            "cannot listen on \(host):\(port): \(error.name) (\(error.message))"
-        case .eventLoop(let error):
-            "cannot start the event loop: \(error)"
-        case .alreadyStarted:
-            "the broker was started or stopped before: a broker runs once (make a new one to run again)"
-        }
-    }
-}
-
-/// Moves a non-Sendable value to another thread that takes it over whole.
-struct UnsafeTransfer<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}
-
 extension ReloadBroker {
     /// A snapshot of the broker's connections, for tests and benchmarks.
     package struct Statistics: Sendable {
@@ -345,9 +309,10 @@ extension ReloadBroker {
             guard member.executor.execute({
                 let core = core.value
                 total.withLock {
-                    $0.connections += core.connections.count
+                    $0.connections += core.server.connectionCount + core.clients.count
                     $0.clients += core.sockets.count
-                    $0.maxQueuedBytes = max($0.maxQueuedBytes, core.connections.map(\.tcp.queuedBytes).max() ?? 0)
+                    $0.maxQueuedBytes = max(
+                        $0.maxQueuedBytes, core.server.largestQueuedBytes, core.clients.map(\.tcp.queuedBytes).max() ?? 0)
                     $0.pendingBroadcasts += core.sockets.count { $0.pending != nil }
                 }
                 done.signal()

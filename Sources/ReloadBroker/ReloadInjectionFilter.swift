@@ -75,13 +75,12 @@ public struct ReloadInjectionFilter: Sendable {
     /// Whether the request is a browser loading a page rather than a page's own script fetching a
     /// fragment (htmx, Turbo, `fetch`), which would run a second client or show a stray tag.
     ///
-    /// `HX-Request` marks htmx; `Sec-Fetch-Dest`, when a browser sends it, must name a document.
+    /// `HX-Request` marks htmx; `Sec-Fetch-Dest`, when a browser sends it, must name a navigation
+    /// (``InjectionDecision/isNavigationDestination(_:)``).
     public static func requestWantsPage(_ requestHeader: (String) -> String?) -> Bool {
         if requestHeader("HX-Request") != nil { return false }
-        if let destination = requestHeader("Sec-Fetch-Dest")?.lowercased(),
-            !["document", "iframe", "frame", "embed", "object"].contains(destination)
-        {
-            return false
+        if let destination = requestHeader("Sec-Fetch-Dest") {
+            return InjectionDecision.isNavigationDestination(destination)
         }
         return true
     }

@@ -2,6 +2,7 @@ import Crypto
 import FoundationEssentials
 import HTTPCodec
 import Logging
+import HTTPServer
 import Synchronization
 import UVLoop
 import WebSocketCodec
@@ -18,27 +19,35 @@ import WebSocketCodec
 ///
 /// Everything else goes to the configured fallback handler, or the demo page.
 extension BrokerCore {
-    func route(_ request: HTTPRequest, on connection: ClientConnection) {
-        let head = request.head
+    /// Who answers a request, decided at its head: the Host check first (the DNS-rebinding
+    /// defence, for every request), then the broker's own endpoints, then the proxy or the fallback.
+    func route(_ head: RequestHead) -> HTTPRoute {
         guard policy.allowsHost(head.headers["Host"]) else {
             let host = head.headers["Host"] ?? ""
-            logger.warning("refused a request for a foreign Host (DNS rebinding defence)", metadata: ["host": "\(host)"])
-            connection.fail(
-                status: .forbidden,
+            logger.info("refused a request for a foreign Host", metadata: ["host": "\(host)", "defence": "DNS rebinding"])
+            return .refuse(
+                .forbidden,
                 detail: "Host \"\(host)\" is not allowed. Allow it with --allow-host (allowedHosts when embedding).")
-            return
         }
-        let responder = HTTPResponder(request: head, connection: connection)
+        let path = head.path
+        let prefix = configuration.prefix
+        if path == prefix || path.hasPrefix(prefix + "/") || liveReloadEndpoint(for: path) != nil { return .router }
+        if let proxy = configuration.proxy { return .stream(proxy) }
+        if let fallback = configuration.fallback { return .handler(fallback) }
+        return .router
+    }
+
+    /// The broker's own requests (and, with no fallback, the demo page or a 404).
+    func handle(_ request: HTTPRequest, responder: HTTPResponder) {
+        let head = request.head
         let prefix = configuration.prefix
         let path = head.path
         if let endpoint = liveReloadEndpoint(for: path) {
-            routeLiveReload(endpoint, request, on: connection, responder: responder)
+            routeLiveReload(endpoint, request, responder: responder)
             return
         }
         guard path == prefix || path.hasPrefix(prefix + "/") else {
-            if let fallback = configuration.fallback {
-                fallback.handle(request, responder: responder)
-            } else if configuration.servesDemoPage {
+            if configuration.servesDemoPage {
                 DemoPage.handle(request, responder: responder, core: self)
             } else {
                 responder.respond(Self.plain(.notFound, "Not found. The broker lives under \(prefix)/.\n"))
@@ -47,14 +56,9 @@ extension BrokerCore {
         }
         switch path.dropFirst(prefix.count) {
         case "/ws":
-            upgrade(request, on: connection, responder: responder)
+            upgrade(request, responder: responder)
         case "/client.js":
-            guard allowMethods(["GET", "HEAD"], responder) else { return }
-            var response = ResponseHead(status: .ok)
-            response.headers.add("Content-Type", "text/javascript; charset=utf-8")
-            response.headers.add("Cache-Control", "no-store")
-            response.headers.add("X-Content-Type-Options", "nosniff")
-            responder.respond(response, body: ClientScript.bytes)
+            serveClientScript(responder)
         case "/health":
             guard allowMethods(["GET", "HEAD"], responder) else { return }
             var body = #"{"status":"ok","version":"\#(BrokerVersion.current)","protocol":\#(Messages.protocolVersion),"instance":"\#(shared.instanceID)","epoch":\#(shared.currentEpoch),"clients":\#(shared.clients.load(ordering: .relaxed))"#
@@ -69,6 +73,16 @@ extension BrokerCore {
         }
     }
 
+    /// The client script (`<prefix>/client.js`, and `/livereload.js`, where it runs in its LiveReload mode).
+    func serveClientScript(_ responder: HTTPResponder) {
+        guard allowMethods(["GET", "HEAD"], responder) else { return }
+        var response = ResponseHead(status: .ok)
+        response.headers.add("Content-Type", "text/javascript; charset=utf-8")
+        response.headers.add("Cache-Control", "no-store")
+        response.headers.add("X-Content-Type-Options", "nosniff")
+        responder.respond(response, body: ClientScript.bytes)
+    }
+
     func allowMethods(_ methods: [String], _ responder: HTTPResponder) -> Bool {
         if methods.contains(responder.request.method) { return true }
         var response = Self.plain(.methodNotAllowed, "Use \(methods.joined(separator: " or ")).\n")
@@ -79,9 +93,7 @@ extension BrokerCore {
 
     /// Upgrades to a WebSocket of `dialect`: the Origin check (LiveReload sockets also take the
     /// browser extensions' origins), the client limit, the handshake, then the dialect's hello.
-    func upgrade(
-        _ request: HTTPRequest, on connection: ClientConnection, responder: HTTPResponder, dialect: SocketDialect = .broker
-    ) {
+    func upgrade(_ request: HTTPRequest, responder: HTTPResponder, dialect: SocketDialect = .broker) {
         let head = request.head
         guard allowMethods(["GET"], responder) else { return }
         guard WebSocketHandshake.isUpgradeRequest(head) else {
@@ -94,32 +106,31 @@ extension BrokerCore {
         if let origin = head.headers["Origin"], !policy.allowsOrigin(origin, requestHost: head.headers["Host"]),
             dialect == .broker || !AccessPolicy.isBrowserExtensionOrigin(origin)
         {
-            logger.warning("refused a WebSocket from a foreign Origin", metadata: ["origin": "\(origin)"])
-            connection.fail(
-                status: .forbidden,
+            logger.info("refused a WebSocket from a foreign Origin", metadata: ["origin": "\(origin)"])
+            responder.refuse(
+                .forbidden,
                 detail: "Origin \"\(origin)\" is not allowed. Allow it with --allow-origin (allowedOrigins when embedding).")
             return
         }
         guard !isStopping else {
-            connection.fail(status: .serviceUnavailable, detail: "The broker is stopping.")
+            responder.refuse(.serviceUnavailable, detail: "The broker is stopping.")
             return
         }
         guard shared.clients.load(ordering: .relaxed) < maxClients else {
-            logger.warning("refused a WebSocket: \(maxClients) clients connected (the limit)")
-            connection.fail(
-                status: .serviceUnavailable, detail: "Too many clients (\(maxClients)).", headers: ["Retry-After": "5"])
+            logger.info("refused a WebSocket: the client limit is reached", metadata: ["limit": "\(maxClients)"])
+            responder.refuse(
+                .serviceUnavailable, detail: "Too many clients (\(maxClients)).", headers: ["Retry-After": "5"])
             return
         }
         switch WebSocketHandshake.evaluate(head) {
         case .upgrade(let response):
-            connection.tcp.write(response.serialized())
-            connection.dialect = dialect
-            connection.upgrade()
+            let client = adopt(responder.upgrade(response), dialect: dialect)
             let hello = switch dialect {
             case .broker: Messages.hello(instance: shared.instanceID, epoch: shared.currentEpoch)
             case .liveReload: LiveReloadMessages.hello()
             }
-            connection.send(SharedBuffer(WebSocketFrameEncoder.text(hello)))
+            client.send(SharedBuffer(WebSocketFrameEncoder.text(hello)))
+            client.processBuffered()  // frames that came with the upgrade request
         case .reject(let response, let reason):
             logger.debug("refused a WebSocket handshake", metadata: ["reason": "\(reason)"])
             var response = response
@@ -137,7 +148,7 @@ extension BrokerCore {
             responder.respond(Self.plain(.forbidden, "Cross-site requests may not read the app's output.\n"))
             return
         }
-        guard let status = (configuration.fallback as? ReverseProxy)?.appStatus else {
+        guard let status = configuration.proxy?.appStatus else {
             responder.respond(Self.plain(.notFound, "No app command runs here (proxy --exec runs one).\n"))
             return
         }
@@ -197,7 +208,7 @@ extension BrokerCore {
     func triggerRefusal(_ head: RequestHead) -> Response? {
         if let origin = head.headers["Origin"] {
             guard policy.allowsOrigin(origin, requestHost: head.headers["Host"]) else {
-                logger.warning("refused a trigger from a foreign Origin", metadata: ["origin": "\(origin)", "path": "\(head.path)"])
+                logger.info("refused a trigger from a foreign Origin", metadata: ["origin": "\(origin)", "path": "\(head.path)"])
                 return Self.plain(.forbidden, "Origin \"\(origin)\" may not trigger reloads.\n")
             }
         } else if head.headers["Sec-Fetch-Site"]?.lowercased() == "cross-site" {
@@ -281,13 +292,5 @@ extension BrokerCore {
 extension HTTPResponder {
     func respond(_ response: BrokerCore.Response) {
         respond(response.head, body: response.body)
-    }
-}
-
-extension HTTPParseError {
-    /// The human reason of a malformed request, for the error body.
-    var detail: String? {
-        if case .malformed(let reason) = self { return reason }
-        return nil
     }
 }

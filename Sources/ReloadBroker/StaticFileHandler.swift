@@ -53,7 +53,7 @@ public struct StaticFileHandler: RequestHandler {
         case .success(let decoded):
             segments = decoded
         case .failure(let refusal):
-            logger.warning("refused a path", metadata: ["path": "\(head.path)", "reason": "\(refusal.reason)"])
+            logger.info("refused a path", metadata: ["path": "\(head.path)", "reason": "\(refusal.reason)"])
             send(refusal.status, refusal.reason, responder)
             return
         }
@@ -63,14 +63,14 @@ public struct StaticFileHandler: RequestHandler {
             return
         }
         guard real == realRoot || real.hasPrefix(realRoot == "/" ? "/" : realRoot + "/") else {
-            logger.warning("refused a path that leaves the root", metadata: ["path": "\(head.path)", "target": "\(real)"])
+            logger.info("refused a path that leaves the root", metadata: ["path": "\(head.path)", "target": "\(real)"])
             send(.forbidden, "Forbidden: \(head.path) leads outside the served folder.", responder)
             return
         }
         // A link inside the root may still point at a hidden file (`env -> .env`).
         let inside = real.dropFirst(realRoot.count).split(separator: "/")
         guard !inside.contains(where: { $0.hasPrefix(".") && $0 != ".well-known" }) else {
-            logger.warning("refused a path to a hidden file", metadata: ["path": "\(head.path)"])
+            logger.info("refused a path to a hidden file", metadata: ["path": "\(head.path)"])
             send(.notFound, "Not found: hidden files are not served.", responder)
             return
         }
@@ -107,7 +107,7 @@ public struct StaticFileHandler: RequestHandler {
         do throws(UVError) {
             file = try LocalFile(path: path)
         } catch {
-            send(error.code == -13 ? .forbidden : .notFound, "Cannot read \(request.path): \(error.message).", responder)
+            send(error.isPermissionDenied ? .forbidden : .notFound, "Cannot read \(request.path): \(error.message).", responder)
             return
         }
         let type = MediaTypes.type(forPath: path)
@@ -146,20 +146,20 @@ public struct StaticFileHandler: RequestHandler {
             }
         }
         var remaining = file.info.size
-        if !isHTML, let range = request.headers["Range"] {
-            switch Self.byteRange(range, size: file.info.size) {
-            case .some(.some(let bounds)):
+        if !isHTML {
+            switch ByteRange(header: request.headers["Range"], size: file.info.size) {
+            case .partial(let bounds):
                 response.status = HTTPStatus(code: 206)
                 response.headers.add("Content-Range", "bytes \(bounds.lowerBound)-\(bounds.upperBound)/\(file.info.size)")
                 file.offset = bounds.lowerBound
                 remaining = bounds.upperBound - bounds.lowerBound + 1
-            case .some(.none):
+            case .unsatisfiable:
                 file.close()
                 var unsatisfiable = ResponseHead(status: HTTPStatus(code: 416))
                 unsatisfiable.headers.add("Content-Range", "bytes */\(file.info.size)")
                 responder.respond(unsatisfiable, body: [])
                 return
-            case .none:
+            case .whole:
                 break  // not a single byte range we serve: the whole file
             }
         }
@@ -184,29 +184,6 @@ public struct StaticFileHandler: RequestHandler {
             let trimmed = candidate.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed()
             let value = String(trimmed)
             return value == "*" || value == etag || value == "W/" + etag
-        }
-    }
-
-    /// Parses a single `bytes=` range: nil when absent or not one we serve (send it whole),
-    /// `.some(nil)` when unsatisfiable (416), else inclusive bounds.
-    static func byteRange(_ header: String, size: Int64) -> ClosedRange<Int64>?? {
-        guard header.hasPrefix("bytes="), !header.contains(",") else { return nil }
-        let spec = header.dropFirst(6).split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
-        guard spec.count == 2 else { return nil }
-        let first = Int64(spec[0]), last = Int64(spec[1])
-        switch (spec[0].isEmpty, spec[1].isEmpty) {
-        case (false, _):
-            guard let first, first >= 0 else { return nil }
-            guard first < size else { return .some(nil) }
-            let end = min(spec[1].isEmpty ? size - 1 : (last ?? -1), size - 1)
-            guard end >= first else { return nil }
-            return .some(first...end)
-        case (true, false):
-            guard let suffix = last, suffix > 0 else { return .some(nil) }
-            guard size > 0 else { return .some(nil) }
-            return .some(max(0, size - suffix)...(size - 1))
-        case (true, true):
-            return nil
         }
     }
 
@@ -283,94 +260,5 @@ public struct StaticFileHandler: RequestHandler {
             }
         }
         return result
-    }
-}
-
-/// Sends a file in 64 KiB steps, waiting for the socket to drain between bursts, and yielding
-/// to the loop after each megabyte so one fast reader cannot monopolise it.
-private final class FileStreamer {
-    let file: LocalFile
-    var remaining: Int64
-    let responder: HTTPResponder
-    private var yieldTimer: LoopTimer?
-    static let stepsPerTurn = 16
-
-    init(file: LocalFile, remaining: Int64, responder: HTTPResponder) {
-        self.file = file
-        self.remaining = remaining
-        self.responder = responder
-    }
-
-    func pump() {
-        responder.onWritable = { [self] in pump() }
-        var steps = 0
-        while remaining > 0, responder.isConnected {
-            if steps == Self.stepsPerTurn {
-                let timer = yieldTimer ?? LoopTimer(loop: responder.loop)
-                yieldTimer = timer
-                timer.start(after: 0) { [self] in pump() }
-                return
-            }
-            steps += 1
-            let chunk: [UInt8]
-            do throws(UVError) {
-                chunk = try file.read(maxLength: Int(min(remaining, 64 * 1024)))
-            } catch {
-                done(abort: true)
-                return
-            }
-            if chunk.isEmpty {
-                done(abort: true)  // the file shrank: the promised length cannot be met
-                return
-            }
-            remaining -= Int64(chunk.count)
-            if !responder.write(chunk), remaining > 0 { return }  // resumes in onWritable
-        }
-        done(abort: !responder.isConnected)
-    }
-
-    private func done(abort: Bool) {
-        file.close()
-        yieldTimer?.close()
-        yieldTimer = nil
-        responder.onWritable = nil
-        if abort { responder.abort() } else { responder.finish() }
-    }
-}
-
-/// Why a folder cannot be served.
-public enum StaticFileError: Error, CustomStringConvertible, Sendable {
-    case rootMissing(String)
-    case rootNotDirectory(String)
-
-    public var description: String {
-        switch self {
-        case .rootMissing(let path): "the folder \(path) does not exist"
-        case .rootNotDirectory(let path): "\(path) is not a folder"
-        }
-    }
-}
-
-/// Content types of the common web formats, by file extension.
-enum MediaTypes {
-    static let byExtension: [String: String] = [
-        "html": "text/html; charset=utf-8", "htm": "text/html; charset=utf-8",
-        "xhtml": "application/xhtml+xml; charset=utf-8",
-        "css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8",
-        "mjs": "text/javascript; charset=utf-8", "cjs": "text/javascript; charset=utf-8",
-        "json": "application/json", "map": "application/json", "webmanifest": "application/manifest+json",
-        "txt": "text/plain; charset=utf-8", "md": "text/markdown; charset=utf-8", "csv": "text/csv; charset=utf-8",
-        "xml": "application/xml", "svg": "image/svg+xml", "png": "image/png", "jpg": "image/jpeg",
-        "jpeg": "image/jpeg", "gif": "image/gif", "webp": "image/webp", "avif": "image/avif",
-        "ico": "image/x-icon", "bmp": "image/bmp", "woff": "font/woff", "woff2": "font/woff2", "ttf": "font/ttf",
-        "otf": "font/otf", "wasm": "application/wasm", "pdf": "application/pdf", "zip": "application/zip",
-        "mp4": "video/mp4", "webm": "video/webm", "ogg": "audio/ogg", "mp3": "audio/mpeg", "wav": "audio/wav",
-        "m4a": "audio/mp4", "vtt": "text/vtt; charset=utf-8",
-    ]
-
-    static func type(forPath path: String) -> String {
-        let name = path.split(separator: "/").last ?? ""
-        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "application/octet-stream" }
-        return byExtension[name[name.index(after: dot)...].lowercased()] ?? "application/octet-stream"
     }
 }

@@ -158,7 +158,6 @@ public enum ExecGuard {
     }
 
     private static func writeError(_ message: String) {
-        let line = Array((message + "\n").utf8)
-        _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+        StandardStreams.writeError(message + "\n")
     }
 }

@@ -55,7 +55,7 @@ public final class OutputPipe: LoopHandle {
 
     /// Writes everything to `descriptor` (blocking, like the child's own write would have been);
     /// gives up on an error (a closed terminal must not stop the broker).
-    private static func copy(_ bytes: UnsafeBufferPointer<UInt8>, to descriptor: Int32) {
+    static func copy(_ bytes: UnsafeBufferPointer<UInt8>, to descriptor: Int32) {
         var offset = 0
         var attempts = 0
         while offset < bytes.count, attempts < 1000 {

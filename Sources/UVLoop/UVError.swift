@@ -27,7 +27,10 @@ public struct UVError: Error, Sendable, Hashable, CustomStringConvertible {
     public var isAddressInUse: Bool { code == UV_EADDRINUSE.rawValue }
     public var isEndOfFile: Bool { code == UV_EOF.rawValue }
     public var isCancelled: Bool { code == UV_ECANCELED.rawValue }
-    public var isWouldBlock: Bool { code == UV_EAGAIN.rawValue }
+    /// `EACCES`: permission denied (a file the broker may not read).
+    public var isPermissionDenied: Bool { code == UV_EACCES.rawValue }
+    /// `ENOSPC`: no space left; from inotify, the user's watch limit is reached.
+    public var isNoSpace: Bool { code == UV_ENOSPC.rawValue }
 
     /// Throws when `status` is a libuv error; returns it otherwise.
     @discardableResult

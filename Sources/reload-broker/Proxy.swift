@@ -1,7 +1,6 @@
 import ArgumentParser
 import Logging
 import ReloadBroker
-import UVLoop
 
 struct Proxy: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -56,34 +55,11 @@ struct Proxy: ParsableCommand {
         // The guard (this binary again) keeps the app from outliving the broker.
         proxyConfiguration.command = exec.guardedCommand
         let proxy = ReverseProxy(configuration: proxyConfiguration)
-        configuration.fallback = proxy
+        configuration.proxy = proxy
         configuration.watch = try watch.configuration(for: watch.paths)
         let broker = try makeBroker(configuration, logger: logger)
         print("reload-broker: proxying \(upstream) at \(broker.url)/")
         announceAndRun(broker, watched: watch.paths, quiet: options.quiet)
-        if let exit = proxy.appExit { throw ExitCode(appExitStatus(of: exit)) }
-    }
-}
-
-/// The app's command wrapped in this binary's exec guard, which keeps the app from outliving the broker.
-func execGuardArguments(_ command: String, gracePeriod: Int) -> [String] {
-    ["/proc/self/exe", ExecGuard.subcommand, "--grace-period", String(gracePeriod), command]
-}
-
-/// The broker's exit status for an app that ended it (`--exit-with-app`): its status, or 128 + signal.
-func appExitStatus(of exit: SpawnedProcess.Exit) -> Int32 {
-    exit.signal != 0 ? 128 + exit.signal : Int32(truncatingIfNeeded: exit.status)
-}
-
-/// `reload-broker __exec-guard --grace-period MS CMD`: runs CMD under a guard that takes the
-/// whole process group down when the broker dies (internal; started by `proxy --exec`).
-struct ExecGuardCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: ExecGuard.subcommand, shouldDisplay: false)
-
-    @Option var gracePeriod = 3000
-    @Argument var command: String
-
-    func run() throws {
-        ExecGuard.run(command: command, gracePeriodMilliseconds: gracePeriod)
+        if let exit = proxy.appExit { throw ExitCode(exit.shellStatus) }
     }
 }

@@ -4,6 +4,7 @@ import Glibc
 import Logging
 import ReloadBroker
 import Testing
+import TestSupport
 
 /// Real-browser tests: headless Chromium loads pages through a broker; the pages report
 /// (beacons) to the test site, which also counts how often each page was requested.
@@ -282,12 +283,7 @@ func withDiagnostics(_ browser: Chromium, _ body: () throws -> Void) throws {
 
 /// Waits (bounded: ~10 s) until the broker has `count` WebSocket clients.
 private func waitForClients(_ broker: ReloadBroker, _ count: Int) throws {
-    for _ in 0..<1000 {
-        if broker.connectedClients == count { return }
-        var pause = timespec(tv_sec: 0, tv_nsec: 10_000_000)
-        nanosleep(&pause, nil)
-    }
-    guard broker.connectedClients == count else {
+    guard eventually({ broker.connectedClients == count }) else {
         throw BrowserTestError(description: "expected \(count) connected clients, have \(broker.connectedClients)")
     }
 }

@@ -48,7 +48,6 @@ struct ProxyBrowserTests {
             let second = try collector.waitSettled("/", load: 2)
             #expect(second["title"] == "app generation 2")
             #expect(second["epoch"] == "1")  // one broadcast since load 1: the one as the restart began
-            print("DEBUGPROXY", proxy.stderr, proxy.stdout)  // one broadcast since load 1: the one as the restart began
             #expect(waitUntilGroupGone(firstApp.pgid), "the first app is still running")
             // What the browser loaded since the change: the new app's page and nothing else.
             let (loads, title) = try devtools.documents()
@@ -176,18 +175,14 @@ private struct Health {
 /// Waits (bounded: ~10 s) until the broker's health satisfies `condition`.
 private func waitForHealth(_ port: Int, _ what: String, _ condition: (Health) -> Bool) throws {
     var last = ""
-    for _ in 0..<1000 {
+    let reached = try eventually {
         last = try httpRequest(port: port, path: "/__reload/health").text
-        if let epoch = jsonField("epoch", in: last).flatMap({ Int($0) }),
-            let clients = jsonField("clients", in: last).flatMap({ Int($0) }),
-            condition(Health(epoch: epoch, clients: clients))
-        {
-            return
-        }
-        var pause = timespec(tv_sec: 0, tv_nsec: 10_000_000)
-        nanosleep(&pause, nil)
+        guard let epoch = jsonField("epoch", in: last).flatMap({ Int($0) }),
+            let clients = jsonField("clients", in: last).flatMap({ Int($0) })
+        else { return false }
+        return condition(Health(epoch: epoch, clients: clients))
     }
-    throw BrowserTestError(description: "timed out waiting for \(what); health: \(last)")
+    guard reached else { throw BrowserTestError(description: "timed out waiting for \(what); health: \(last)") }
 }
 
 /// Stops the proxy (SIGTERM, SIGKILL if it does not exit) and checks that no app process it

@@ -102,11 +102,6 @@ struct ExecGuardTests {
 
 /// Waits (bounded) until no process has this pid (a zombie still counts); false at the deadline.
 func waitUntilProcessGone(_ pid: Int32, timeout: TimeInterval) -> Bool {
-    let deadline = Date().addingTimeInterval(timeout)
-    while kill(pid, 0) == 0 || errno == EPERM {
-        // Not our child: nothing to await, so poll at a short interval, bounded.
-        if Date() > deadline { return false }
-        usleep(20_000)
-    }
-    return true
+    // Not our child: nothing to await, so poll at a short interval, bounded.
+    eventually(timeout: .seconds(timeout), interval: .milliseconds(20)) { !(kill(pid, 0) == 0 || errno == EPERM) }
 }

@@ -49,15 +49,11 @@ struct FaultTests {
         // Recovered: a page can connect and is greeted. Until the broker has read the flood's
         // EOFs and closed those descriptors, new connections are still shed, so retry, bounded in
         // count and time (a slow machine or a sanitizer build takes longer to get there).
-        var greeted = false
-        let deadline = Date().addingTimeInterval(20)
-        for _ in 0..<400 where !greeted && Date() < deadline {
-            if let page = try? TestWebSocket(port: port), let hello = try? page.nextText(timeout: .seconds(2)) {
-                greeted = jsonField("type", in: hello) == "hello"
-            } else {
-                var pause = timespec(tv_sec: 0, tv_nsec: 50_000_000)
-                nanosleep(&pause, nil)
+        let greeted = eventually(timeout: .seconds(20), interval: .milliseconds(50)) {
+            guard let page = try? TestWebSocket(port: port), let hello = try? page.nextText(timeout: .seconds(2)) else {
+                return false
             }
+            return jsonField("type", in: hello) == "hello"
         }
         #expect(greeted)
         #expect(try httpRequest(port: port, path: "/__reload/health").status == 200)

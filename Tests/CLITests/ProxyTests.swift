@@ -331,7 +331,7 @@ struct ProxyTests {
         let session = try ExecSession()
         let (page, epoch) = try session.page()
         #expect(epoch == 0)
-        let first = session.state.process(generation: 1)
+        let first = try #require(session.state.process(generation: 1))
         // The new app takes a while to listen: the page's request must wait for it, not fail.
         try session.state.folder.write("start-delay", "0.8")
         try session.source.write("app.txt", "changed")
@@ -343,7 +343,7 @@ struct ProxyTests {
         let reloaded = try httpRequest(port: session.port, path: "/", headers: pageHeaders)
         #expect(reloaded.status == 200)
         #expect(reloaded.text.contains("generation 2"))
-        if let first { #expect(waitUntilGroupGone(first.pgid)) }
+        #expect(waitUntilGroupGone(first.pgid))
         // Nothing else was broadcast in between: a trigger now is the very next epoch.
         let trigger = try runBroker(["trigger", "--url", "http://127.0.0.1:\(session.port)/__reload", "--quiet"])
         #expect(trigger.status == 0)

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import HTTPCodec
 import Logging
 import ReloadBroker
 import TestSupport
@@ -22,13 +20,14 @@ func withBroker(
     try body(broker)
 }
 
-/// Polls a condition with a bounded number of short waits (for state the broker
-/// exposes only through its API, e.g. the client count after a disconnect).
-func eventually(_ attempts: Int = 500, _ condition: () -> Bool) -> Bool {
-    for _ in 0..<attempts {
-        if condition() { return true }
-        var pause = timespec(tv_sec: 0, tv_nsec: 10_000_000)
-        nanosleep(&pause, nil)
+/// Answers every request with a fixed body (a stand-in app for the connection tests).
+struct FixedBodyHandler: RequestHandler {
+    let body: [UInt8]
+    let contentType: String
+
+    func handle(_ request: HTTPRequest, responder: HTTPResponder) {
+        var head = ResponseHead(status: .ok)
+        head.headers.add("Content-Type", contentType)
+        responder.respond(head, body: body)
     }
-    return condition()
 }

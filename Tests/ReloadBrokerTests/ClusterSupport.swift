@@ -57,7 +57,7 @@ final class ClusterFixture {
     /// Waits (bounded) until the broker's cluster state is `state` (connected, away, connecting).
     func waitUntil(_ index: Int, is state: String) throws {
         var last = ""
-        let reached = eventually(1000) {
+        let reached = eventually {
             last = (try? health(index)) ?? ""
             return jsonField("state", in: last) == state
         }

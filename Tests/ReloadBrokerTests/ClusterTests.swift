@@ -105,7 +105,7 @@ struct ClusterTests {
         let other = try ClusterFixtureBroker(redis: redis)
         defer { other.broker.stop() }
         try withBrokerConfiguration(configuration) { broker in
-            #expect(eventually(1000) { (try? httpRequest(port: broker.port, path: "/__reload/health").text)?.contains(#""connected":true"#) == true })
+            #expect(eventually { (try? httpRequest(port: broker.port, path: "/__reload/health").text)?.contains(#""connected":true"#) == true })
             var clients: [TestWebSocket] = []
             for _ in 0..<40 {
                 let client = try TestWebSocket(port: broker.port)
@@ -164,7 +164,7 @@ struct ClusterFixtureBroker {
         client = try TestWebSocket(port: broker.port)
         _ = try client.nextText()
         let port = broker.port
-        guard eventually(1000, { (try? httpRequest(port: port, path: "/__reload/health").text)?.contains(#""connected":true"#) == true })
+        guard eventually({ (try? httpRequest(port: port, path: "/__reload/health").text)?.contains(#""connected":true"#) == true })
         else { throw TestClientError(description: "the extra broker never linked") }
     }
 

@@ -32,6 +32,36 @@ struct HardeningAttackTests {
         #expect(try httpRequest(port: broker.port, path: "/__reload/health").status == 200)
     }
 
+    // MARK: Malformed Host headers
+
+    /// Sends one request with `host` as its Host header's bytes; returns the status.
+    static func status(forHost host: String, _ broker: ReloadBroker) throws -> Int {
+        let socket = try TestSocket(port: broker.port)
+        try socket.send(Array("GET /__reload/health HTTP/1.1\r\nHost: ".utf8) + Array(host.utf8) + Array("\r\n\r\n".utf8))
+        var reader = TestResponseReader()
+        return try reader.next(from: socket).status
+    }
+
+    /// A valid header value (obs-text is allowed in field values) that is no valid host: the
+    /// parser passes it, the Host check refuses it (403).
+    @Test(arguments: ["1\u{301}.0.0.1", "١٢٧.0.0.1", "[evil.example]", "é.localhost"])
+    func nonASCIIOrMalformedHostsAreRefusedWithoutACrash(host: String) throws {
+        try withBroker { broker throws in
+            #expect(try Self.status(forHost: host, broker) == 403)
+            // Still serving.
+            #expect(try httpRequest(port: broker.port, path: "/__reload/health").status == 200)
+        }
+    }
+
+    /// A control character is not allowed in any field value: the parser refuses the request
+    /// (400) before the Host check sees it.
+    @Test func aHostWithAControlCharacterIsABadRequest() throws {
+        try withBroker { broker throws in
+            #expect(try Self.status(forHost: "127.0.0.1\u{0}", broker) == 400)
+            #expect(try httpRequest(port: broker.port, path: "/__reload/health").status == 200)
+        }
+    }
+
     // MARK: Request smuggling shapes
 
     /// Each is followed on the same connection by a second request that would be smuggled if the

@@ -29,7 +29,7 @@ struct HostileRedisTests {
             let client = try TestWebSocket(port: broker.port)
             _ = try client.nextText()
             var health = ""
-            let away = eventually(1000) {
+            let away = eventually {
                 health = (try? httpRequest(port: broker.port, path: "/__reload/health").text) ?? ""
                 return jsonField("outages", in: health).flatMap { Int($0) } ?? 0 >= 1
             }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import ReloadBroker
 import Testing
@@ -31,12 +32,18 @@ struct MultiLoopTests {
         }
     }
 
-    @Test func stopEndsEveryLoop() throws {
+    /// A started broker on two loops (the stop tests stop it themselves).
+    private func startedBroker() throws -> ReloadBroker {
         var configuration = BrokerConfiguration()
         configuration.port = 0
         configuration.loops = 2
         let broker = try ReloadBroker(configuration: configuration, logger: quietLogger)
         try broker.start()
+        return broker
+    }
+
+    @Test func stopEndsEveryLoop() throws {
+        let broker = try startedBroker()
         var clients: [TestWebSocket] = []
         for _ in 0..<50 { clients.append(try TestWebSocket(port: broker.port)) }
         broker.stop()
@@ -52,6 +59,23 @@ struct MultiLoopTests {
             }
         }
         #expect(closed == 50)
+        #expect(throws: (any Error).self) { try TestSocket(port: broker.port) }
+    }
+
+    @Test func concurrentStopsAllReturn() throws {
+        let broker = try startedBroker()
+        let returned = DispatchSemaphore(value: 0)
+        let threads = (0..<4).map { _ in
+            Thread {
+                broker.stop()
+                returned.signal()
+            }
+        }
+        for thread in threads { thread.start() }
+        // Each stop() returning is the event awaited (bounded: 10 s for all four).
+        let deadline = DispatchTime.now() + .seconds(10)
+        let stops = (0..<4).filter { _ in returned.wait(timeout: deadline) == .success }.count
+        #expect(stops == 4)
         #expect(throws: (any Error).self) { try TestSocket(port: broker.port) }
     }
 }

@@ -32,6 +32,11 @@ private func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) a
     return result
 }
 
+/// How long a client waits for the close frame a shutdown sends. The shutdown reaches the broker
+/// through the service group's tasks, on the cooperative pool, which the blocking tests of other
+/// suites running meanwhile can hold for well over the clients' usual 10 s (two cores: two threads).
+private let shutdownWait: Duration = .seconds(60)
+
 /// Connected test clients, handed between the test's task and the threads that read them.
 private final class Clients: @unchecked Sendable {
     let sockets: [TestWebSocket]
@@ -63,7 +68,7 @@ struct ServiceTests {
         await group.triggerGracefulShutdown()  // what SIGTERM does in a group that handles it
         let codes = try await onThread {
             try clients.sockets.map { client -> UInt16? in
-                guard case .close(let code, _) = try client.next() else { return nil }
+                guard case .close(let code, _) = try client.next(timeout: shutdownWait) else { return nil }
                 try client.socket.send(WebSocketFrameEncoder.close(code: .goingAway, reason: "", maskingKey: (1, 2, 3, 4)))
                 client.socket.close()  // the handshake done: the broker need not wait out its grace period
                 return code
@@ -95,7 +100,7 @@ struct ServiceTests {
         }
         running.cancel()
         let code = try await onThread { () -> UInt16? in
-            guard case .close(let code, _) = try client.sockets[0].next() else { return nil }
+            guard case .close(let code, _) = try client.sockets[0].next(timeout: shutdownWait) else { return nil }
             return code
         }
         #expect(code == 1001)
@@ -112,7 +117,8 @@ struct ServiceTests {
             broker.stop()
             return true
         }
-        try await running.value
+        try await running.value  // run() returned, without an error
+        #expect(throws: (any Error).self) { try TestSocket(port: port) }
     }
 
     @Test func aPortInUseThrowsBeforeTheGroupStarts() throws {

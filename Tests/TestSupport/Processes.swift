@@ -194,13 +194,8 @@ public func groupAlive(_ pgid: Int32) -> Bool {
 
 /// Waits (bounded) until the process group is gone; false when it is still there at the deadline.
 public func waitUntilGroupGone(_ pgid: Int32, timeout: TimeInterval = 10) -> Bool {
-    let deadline = Date().addingTimeInterval(timeout)
-    while groupAlive(pgid) {
-        // Nothing to await from outside the group: poll at a short interval, bounded.
-        if Date() > deadline { return false }
-        usleep(20_000)
-    }
-    return true
+    // Nothing to await from outside the group: poll at a short interval, bounded.
+    eventually(timeout: .seconds(timeout), interval: .milliseconds(20)) { !groupAlive(pgid) }
 }
 
 /// A value behind an `NSLock`, for test code shared between threads. Not `Synchronization.Mutex`:

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import HTTPCodec
+import HTTPServer
 import Logging
 import Synchronization
 import UVLoop
@@ -36,13 +37,6 @@ public final class ReverseProxy: StreamingRequestHandler, BrokerAttachment, @unc
 
     func publish(_ status: AppStatus?) { latestStatus.withLock { $0 = status } }
 
-    public func handle(_ request: HTTPRequest, responder: HTTPResponder) {
-        // Not used: the connection delivers heads through handle(head:responder:).
-        let receiver = handle(head: request.head, responder: responder)
-        if !request.body.isEmpty { _ = receiver?.receive(request.body) }
-        receiver?.end()
-    }
-
     public func handle(head: RequestHead, responder: HTTPResponder) -> (any RequestBodyReceiver)? {
         // Its state is bound to the loop it attached to: a request on another loop (a broker with
         // several loops) must not touch it.
@@ -53,11 +47,11 @@ public final class ReverseProxy: StreamingRequestHandler, BrokerAttachment, @unc
         // The app's own WebSockets (HMR, live data) get the broker's cross-site WebSocket hijacking
         // defence too: a page of a foreign origin cannot open one through the proxy.
         if head.headers.contains("Upgrade"), let origin = head.headers["Origin"],
-            !responder.connection.core.policy.allowsOrigin(origin, requestHost: head.headers["Host"])
+            !state.core.policy.allowsOrigin(origin, requestHost: head.headers["Host"])
         {
-            state.logger.warning("refused a proxied WebSocket from a foreign Origin", metadata: ["origin": "\(origin)"])
-            responder.connection.fail(
-                status: .forbidden,
+            state.logger.info("refused a proxied WebSocket from a foreign Origin", metadata: ["origin": "\(origin)"])
+            responder.refuse(
+                .forbidden,
                 detail: "Origin \"\(origin)\" is not allowed. Allow it with --allow-origin (allowedOrigins when embedding).")
             return nil
         }
@@ -68,7 +62,7 @@ public final class ReverseProxy: StreamingRequestHandler, BrokerAttachment, @unc
 
     func attach(to core: BrokerCore) {
         guard state == nil else {
-            core.logger.warning("one proxy serves one broker loop; this loop proxies nothing")
+            core.logger.info("one proxy serves one broker loop; this loop proxies nothing")
             return
         }
         let state = ProxyState(configuration: configuration, core: core, owner: self)
@@ -76,8 +70,8 @@ public final class ReverseProxy: StreamingRequestHandler, BrokerAttachment, @unc
         state.begin()
     }
 
-    func filesChanged(_ paths: [String]) -> Bool {
-        state?.filesChanged(paths) ?? false
+    func filesChanged(_ paths: [String]) -> FileChangeHandling {
+        state?.filesChanged(paths) == true ? .handled : .broadcast
     }
 
     func stop() {

@@ -66,8 +66,6 @@ final class AppProcess {
         self.logger = logger
     }
 
-    var isRunning: Bool { child != nil }
-
     /// The app's process group (its guard's pid), while it runs.
     var processGroup: Int32? { child.map(\.pid) }
 
@@ -97,7 +95,7 @@ final class AppProcess {
             state = .running
             logger.info("started the app (pid \(child.pid)): \(displayCommand)")
         } catch {
-            logger.error("cannot start the app: \(error)")
+            logger.error("cannot start the app", metadata: ["error": "\(error)"])
             state = .failedToStart("\(error)")
             onChange()
             return

@@ -1,50 +1,12 @@
-import HTMLInjection
 import HTTPCodec
 import UVLoop
 
-/// Answers requests outside the broker's prefix: static files, a proxied app, a demo.
+/// The way back to the client for one request. Loop-bound: use it only on the server's loop thread.
 ///
-/// Called on the broker's loop thread, one request at a time per connection.
-/// Respond through the ``HTTPResponder``, now or later; HTML responses get the
-/// client script injected on the way out.
-public protocol RequestHandler: Sendable {
-    func handle(_ request: HTTPRequest, responder: HTTPResponder)
-}
-
-/// A handler that takes requests as they arrive, head first, the body streamed (the proxy).
-///
-/// When the configured fallback conforms, requests outside the broker's prefix reach
-/// ``handle(head:responder:)`` as soon as their head is parsed; the body follows through the
-/// returned receiver, piece by piece, with backpressure. ``RequestHandler/handle(_:responder:)``
-/// is then never called.
-public protocol StreamingRequestHandler: RequestHandler {
-    /// A request head; returns who takes its body (nil: any body is discarded).
-    func handle(head: RequestHead, responder: HTTPResponder) -> (any RequestBodyReceiver)?
-}
-
-/// Takes a streamed request body. Loop-bound.
-public protocol RequestBodyReceiver: AnyObject {
-    /// A piece of the decoded body. Return false to stop reading from the client until
-    /// ``HTTPResponder/resumeReading()``.
-    func receive(_ bytes: [UInt8]) -> Bool
-    /// The body is complete.
-    func end()
-}
-
-/// Takes the client's bytes after ``HTTPResponder/switchProtocols(_:receiver:)``. Loop-bound.
-public protocol TunnelReceiver: AnyObject {
-    /// Bytes from the client, as they arrive.
-    func tunnelReceive(_ bytes: [UInt8])
-    /// The client shut down its sending side.
-    func tunnelEnded()
-}
-
-/// The way back to the client for one request. Loop-bound: use it only on the broker's loop thread.
-///
-/// Either ``respond(_:body:)`` once, or ``start(_:)``, any number of
-/// ``write(_:)``, then ``finish()``. HTML pages get the client `<script>` through the
-/// streaming `HTMLInjector` (headers rewritten: no `Content-Length`, the body is sent chunked
-/// to HTTP/1.1 clients and close-delimited to HTTP/1.0 ones).
+/// Either ``respond(_:body:)`` once, or ``start(_:)``, any number of ``write(_:)``, then
+/// ``finish()``; or ``upgrade(_:)`` / ``switchProtocols(_:receiver:)`` for a `101`. The server's
+/// ``ResponseFilter`` sees every head (a filtered streamed body loses its `Content-Length` and is
+/// sent chunked to HTTP/1.1 clients, close-delimited to HTTP/1.0 ones).
 public final class HTTPResponder {
     /// The request being answered.
     public let request: RequestHead
@@ -52,20 +14,19 @@ public final class HTTPResponder {
     public var loop: EventLoop { connection.tcp.loop }
     /// Called when queued output has drained after ``write(_:)`` returned false.
     public var onWritable: (() -> Void)?
+    /// Called when the client's connection closes before the response is complete (or while tunnelling).
+    public var onClose: (() -> Void)?
 
-    let connection: ClientConnection
-    private var injector: HTMLInjector?
+    let connection: HTTPServerConnection
+    private var bodyFilter: (any ResponseBodyFilter)?
     private var chunked = false
     private var closeAfter = false
     private var bodyAllowed = true
     private var state: State = .idle
 
-    /// Called when the client's connection closes before the response is complete (or while tunnelling).
-    public var onClose: (() -> Void)?
-
     private enum State { case idle, streaming, tunnel, done }
 
-    init(request: RequestHead, connection: ClientConnection) {
+    init(request: RequestHead, connection: HTTPServerConnection) {
         self.request = request
         self.connection = connection
     }
@@ -73,23 +34,25 @@ public final class HTTPResponder {
     /// Whether the client is still connected.
     public var isConnected: Bool { !connection.tcp.isClosing }
 
+    /// The client's address (`127.0.0.1:51234`), when known.
+    public var peerAddress: String? { connection.tcp.peerAddress }
+
     /// Sends a whole response.
     public func respond(_ head: ResponseHead, body: [UInt8]) {
         guard state == .idle else { return }
         var head = head
         var body = body
-        // HEAD answers with the length GET would send, injected script included.
+        // HEAD answers with the headers and length GET would get, filter included.
         var asGet = request
         if request.method == "HEAD" { asGet.method = "GET" }
-        if connection.core.shouldInject(request: asGet, response: head) {
-            InjectionDecision.rewriteHeaders(&head.headers)
-            body = HTMLInjector.inject(connection.core.snippet(), into: body)
+        if var filter = connection.server.responseFilter?.filter(request: asGet, response: &head) {
+            body = filter.feed(body) + filter.finish()
         }
         head.headers.remove("Transfer-Encoding")
         if head.status.code != 304, head.status.code != 204 {
             head.headers.replaceOrAdd("Content-Length", String(body.count))
         }
-        let keepAlive = prepare(&head, streaming: false)
+        let keepAlive = prepare(&head)
         var bytes = head.serialized()
         if request.method != "HEAD", head.status.code != 304, head.status.code != 204 { bytes += body }
         state = .done
@@ -102,10 +65,7 @@ public final class HTTPResponder {
     public func start(_ head: ResponseHead) {
         guard state == .idle else { return }
         var head = head
-        if connection.core.shouldInject(request: request, response: head) {
-            InjectionDecision.rewriteHeaders(&head.headers)
-            injector = HTMLInjector(snippet: connection.core.snippet())
-        }
+        bodyFilter = connection.server.responseFilter?.filter(request: request, response: &head)
         bodyAllowed = request.method != "HEAD" && head.status.code != 304 && head.status.code != 204
             && head.status.code >= 200
         if bodyAllowed, !head.headers.contains("Content-Length") {
@@ -118,32 +78,32 @@ public final class HTTPResponder {
             }
         }
         if closeAfter { head.headers.replaceOrAdd("Connection", "close") }
-        closeAfter = !prepare(&head, streaming: true)
+        closeAfter = !prepare(&head)
         state = .streaming
         connection.streamingResponder = self
         connection.tcp.write(head.serialized())
     }
 
-    /// Sends part of a streamed body. Returns false when the client is slow:
-    /// wait for ``onWritable`` before writing more.
+    /// Sends part of a streamed body (or, tunnelling, raw bytes). Returns false when the client is
+    /// slow: wait for ``onWritable`` before writing more.
     @discardableResult
     public func write(_ bytes: [UInt8]) -> Bool {
         if state == .tunnel {
             connection.tcp.write(bytes)
-            return connection.tcp.queuedBytes < connection.core.configuration.maxQueuedBytes
+            return connection.tcp.queuedBytes < connection.server.configuration.maxQueuedBytes
         }
         guard state == .streaming, bodyAllowed else { return true }
-        let output = injector != nil ? injector!.feed(bytes) : bytes
+        let output = bodyFilter != nil ? bodyFilter!.feed(bytes) : bytes
         send(output)
-        return connection.tcp.queuedBytes < connection.core.configuration.maxQueuedBytes
+        return connection.tcp.queuedBytes < connection.server.configuration.maxQueuedBytes
     }
 
     /// Ends a streamed body.
     public func finish() {
         guard state == .streaming else { return }
         if bodyAllowed {
-            if injector != nil { send(injector!.finish()) }
-            if chunked { connection.tcp.write(Array("0\r\n\r\n".utf8)) }
+            if bodyFilter != nil { send(bodyFilter!.finish()) }
+            if chunked { connection.tcp.write(ChunkedEncoding.lastChunk) }
         }
         state = .done
         connection.streamingResponder = nil
@@ -161,7 +121,17 @@ public final class HTTPResponder {
         connection.tcp.close()
     }
 
-    /// Sends an interim `100 Continue` (the app agreed to take the body the client is holding back).
+    /// Answers with an error page (`detail` in its plain-text body) and closes the connection once
+    /// the client has had the time to read it.
+    public func refuse(_ status: HTTPStatus, detail: String? = nil, headers: HTTPHeaders = [:]) {
+        guard state == .idle else { return }
+        state = .done
+        onWritable = nil
+        onClose = nil
+        connection.fail(status: status, detail: detail, headers: headers)
+    }
+
+    /// Sends an interim `100 Continue` (the handler agreed to take the body the client is holding back).
     public func sendContinue() {
         guard state == .idle, request.version == .http1_1 else { return }
         connection.tcp.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
@@ -177,7 +147,19 @@ public final class HTTPResponder {
         connection.tcp.stopReading()
     }
 
-    /// Writes `head` (a `101 Switching Protocols` from the app) as is and turns the connection
+    /// Writes `head` (a `101 Switching Protocols`) and hands the connection over: the server
+    /// forgets it (no deadlines, no keep-alive, no filter). The new owner sets itself as the TCP
+    /// delegate and starts reading.
+    public func upgrade(_ head: ResponseHead) -> UpgradedConnection {
+        precondition(state == .idle, "upgrade(_:) after a response was started")
+        state = .done
+        onWritable = nil
+        onClose = nil
+        connection.tcp.write(head.serialized())
+        return connection.handOver()
+    }
+
+    /// Writes `head` (a `101 Switching Protocols` from an upstream) as is and turns the connection
     /// into a byte tunnel: the client's bytes go to `receiver`, ``write(_:)`` sends raw bytes.
     /// Returns bytes the client already sent after its request (they belong to the tunnel).
     public func switchProtocols(_ head: ResponseHead, receiver: any TunnelReceiver) -> [UInt8] {
@@ -206,20 +188,12 @@ public final class HTTPResponder {
 
     private func send(_ bytes: [UInt8]) {
         guard !bytes.isEmpty else { return }
-        if chunked {
-            var framed = Array(String(bytes.count, radix: 16).utf8)
-            framed += [13, 10]
-            framed += bytes
-            framed += [13, 10]
-            connection.tcp.write(framed)
-        } else {
-            connection.tcp.write(bytes)
-        }
+        connection.tcp.write(chunked ? ChunkedEncoding.chunk(bytes) : bytes)
     }
 
     /// Sets `Connection` for the response; returns whether the connection stays open.
-    private func prepare(_ head: inout ResponseHead, streaming: Bool) -> Bool {
-        let keepAlive = request.keepAlive && !connection.core.isStopping
+    private func prepare(_ head: inout ResponseHead) -> Bool {
+        let keepAlive = request.keepAlive && !connection.server.isStopping
             && !head.headers.containsToken("close", in: "Connection") && !connection.requestStillArriving
         head.headers.remove("Connection")
         head.headers.remove("Keep-Alive")
