@@ -28,6 +28,10 @@ let package = Package(
             dependencies: ["FuzzCommon", .product(name: "HTTPCodec", package: "reload-broker")],
             swiftSettings: settings),
         .executableTarget(
+            name: "FuzzChunkedBody",
+            dependencies: ["FuzzCommon", .product(name: "HTTPCodec", package: "reload-broker")],
+            swiftSettings: settings),
+        .executableTarget(
             name: "FuzzWebSocketFrames",
             dependencies: [
                 "FuzzCommon",

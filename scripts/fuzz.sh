@@ -4,7 +4,7 @@
 #   scripts/fuzz.sh --seconds 1800           the long run (30 min per target)
 #   scripts/fuzz.sh --seconds 120 FuzzHTTPRequest FuzzInjection
 #   scripts/fuzz.sh --jobs 2 ...             libFuzzer -fork=2 (only on an otherwise idle machine)
-# Targets: FuzzHTTPRequest FuzzHTTPResponse FuzzWebSocketFrames FuzzHandshake FuzzInjection.
+# Targets: FuzzHTTPRequest FuzzHTTPResponse FuzzChunkedBody FuzzWebSocketFrames FuzzHandshake FuzzInjection.
 # Build: swift build -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library (in Fuzz/).
 # Runs at nice 19. Seeds: Fuzz/Corpus/<target>/ (committed); the growing corpus, crashes and logs go
 # to out/fuzz/ (git-ignored). A crash (trap, ASan report, violated invariant) is saved as
@@ -25,7 +25,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-[ ${#targets[@]} -gt 0 ] || targets=(FuzzHTTPRequest FuzzHTTPResponse FuzzWebSocketFrames FuzzHandshake FuzzInjection)
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzHTTPRequest FuzzHTTPResponse FuzzChunkedBody FuzzWebSocketFrames FuzzHandshake FuzzInjection)
 
 FLAGS=(-c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library)
 (cd Fuzz && nice -n 19 swift build "${FLAGS[@]}" 2>&1 | grep -v 'ld.gold: warning' | tail -3) >&2

@@ -31,6 +31,13 @@ UPGRADE = (b"GET /__reload/ws HTTP/1.1\r\nHost: 127.0.0.1:35729\r\nUpgrade: webs
            b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
            b"Sec-WebSocket-Version: 13\r\nOrigin: http://localhost:3000\r\n\r\n")
 
+# Chunked bodies through both parsers: byte 0 is the split seed, the rest follows a chunked head.
+write("FuzzChunkedBody", "plain", b"\x05" b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+write("FuzzChunkedBody", "extensions-trailers", b"\x13" b"a;x=\"q;\";y\r\n0123456789\r\n0;last\r\nT-A: 1\r\nT-B: 2\r\n\r\n")
+write("FuzzChunkedBody", "leading-zeros", b"\x21" b"000003 \t;e\r\n\r\n\r\r\n0000\r\n\r\n")
+write("FuzzChunkedBody", "bare-lf", b"\x02" b"3\r\nabc\n0\r\n\r\n")
+write("FuzzChunkedBody", "huge-size", b"\x07" b"7fffffffffffffff\r\nab")
+
 # HTTP request parser: byte 0 is the split seed.
 write("FuzzHTTPRequest", "get", b"\x03GET /__reload/health HTTP/1.1\r\nHost: localhost\r\n\r\n")
 write("FuzzHTTPRequest", "post-length", b"\x11POST /__reload/trigger?path=a.css HTTP/1.1\r\nHost: a\r\n"

@@ -1,3 +1,5 @@
+import HTTPCodec
+
 /// What one scanned byte means for the injector.
 enum ScanSignal {
     /// Nothing the injector has to act on.
@@ -81,7 +83,7 @@ struct HTMLScanner: Sendable {
         case .tagOpen:
             if byte == Byte.slash {
                 state = .endTagOpen
-            } else if ASCII.isLetter(byte) {
+            } else if Byte.isLetter(byte) {
                 state = .startTagName
                 return beginName(byte)
             } else if byte == Byte.lessThan {
@@ -91,7 +93,7 @@ struct HTMLScanner: Sendable {
                 return stopTracking()
             }
         case .endTagOpen:
-            if ASCII.isLetter(byte) {
+            if Byte.isLetter(byte) {
                 state = .endTagName
                 return beginName(byte)
             }
@@ -99,7 +101,7 @@ struct HTMLScanner: Sendable {
             state = byte == Byte.greaterThan ? .data : .bogusComment
             return stopTracking()
         case .startTagName, .endTagName:
-            if ASCII.isHTMLSpace(byte) || byte == Byte.slash || byte == Byte.greaterThan {
+            if Byte.isHTMLSpace(byte) || byte == Byte.slash || byte == Byte.greaterThan {
                 return endName(byte)
             }
             appendToName(byte)
@@ -114,7 +116,7 @@ struct HTMLScanner: Sendable {
             } else if byte == Byte.doubleQuote || byte == Byte.singleQuote {
                 if expectsValue { quote = byte }
                 expectsValue = false
-            } else if !ASCII.isHTMLSpace(byte) {
+            } else if !Byte.isHTMLSpace(byte) {
                 expectsValue = false
             }
         case .markupOpen:
@@ -222,7 +224,7 @@ struct HTMLScanner: Sendable {
                     rawMatched += 1
                     return
                 }
-            } else if ASCII.isHTMLSpace(byte) || byte == Byte.slash || byte == Byte.greaterThan {
+            } else if Byte.isHTMLSpace(byte) || byte == Byte.slash || byte == Byte.greaterThan {
                 rawLength = 0
                 rawMatched = 0
                 if byte == Byte.greaterThan {
@@ -270,4 +272,16 @@ enum Byte {
     static let equals: UInt8 = 0x3D  // =
     static let doubleQuote: UInt8 = 0x22  // "
     static let singleQuote: UInt8 = 0x27  // '
+
+    /// Whether the byte is an ASCII letter, the only bytes that can start an HTML tag name.
+    @inline(__always)
+    static func isLetter(_ byte: UInt8) -> Bool {
+        (byte | 0x20) &- 0x61 < 26
+    }
+
+    /// HTML whitespace: tab, line feed, form feed, carriage return, space.
+    @inline(__always)
+    static func isHTMLSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || (byte &- 0x09 < 5 && byte != 0x0B)
+    }
 }

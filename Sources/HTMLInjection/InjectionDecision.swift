@@ -24,7 +24,7 @@ public enum InjectionDecision {
         guard let contentType = responseHeaders["Content-Type"], isHTMLMediaType(contentType) else { return false }
         for value in responseHeaders.values("Content-Encoding") {
             for coding in Array(value.utf8).split(separator: UInt8(ascii: ",")) {
-                guard ASCII.equalsIgnoringCase(ASCII.trimmed(coding), "identity") else { return false }
+                guard ASCII.equalsIgnoringCase(ASCII.trimmingWhitespace(coding), "identity") else { return false }
             }
         }
         return true
@@ -51,9 +51,8 @@ public enum InjectionDecision {
     public static func rewriteHeaders(_ headers: inout HTTPHeaders) {
         var rewritten = HTTPHeaders()
         for (name, value) in headers {
-            let lowered = Array(name.utf8)[...]
-            if droppedFields.contains(where: { ASCII.equalsIgnoringCase(lowered, $0) }) { continue }
-            if ASCII.equalsIgnoringCase(lowered, "etag"), !value.hasPrefix("W/") {
+            if droppedFields.contains(where: { ASCII.equalsIgnoringCase(name, $0) }) { continue }
+            if ASCII.equalsIgnoringCase(name, "etag"), !value.hasPrefix("W/") {
                 rewritten.add(name, "W/" + value)
             } else {
                 rewritten.add(name, value)
@@ -82,43 +81,7 @@ public enum InjectionDecision {
     private static func isHTMLMediaType(_ value: String) -> Bool {
         let bytes = Array(value.utf8)
         let end = bytes.firstIndex(of: UInt8(ascii: ";")) ?? bytes.endIndex
-        let type = ASCII.trimmed(bytes[..<end])
+        let type = ASCII.trimmingWhitespace(bytes[..<end])
         return ASCII.equalsIgnoringCase(type, "text/html") || ASCII.equalsIgnoringCase(type, "application/xhtml+xml")
-    }
-}
-
-/// Small byte helpers shared by the header rules and the scanner, so no Foundation is needed.
-enum ASCII {
-    /// Lowercases an ASCII letter and leaves every other byte alone.
-    ///
-    /// HTML tag names and HTTP tokens are case-insensitive only over ASCII.
-    @inline(__always)
-    static func lower(_ byte: UInt8) -> UInt8 {
-        byte &- 0x41 < 26 ? byte | 0x20 : byte
-    }
-
-    /// Whether the byte is an ASCII letter, the only bytes that can start an HTML tag name.
-    @inline(__always)
-    static func isLetter(_ byte: UInt8) -> Bool {
-        (byte | 0x20) &- 0x61 < 26
-    }
-
-    /// HTML whitespace: tab, line feed, form feed, carriage return, space.
-    @inline(__always)
-    static func isHTMLSpace(_ byte: UInt8) -> Bool {
-        byte == 0x20 || (byte &- 0x09 < 5 && byte != 0x0B)
-    }
-
-    /// HTTP optional whitespace (space and tab) removed from both ends.
-    static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-        var slice = bytes
-        while let first = slice.first, first == 0x20 || first == 0x09 { slice.removeFirst() }
-        while let last = slice.last, last == 0x20 || last == 0x09 { slice.removeLast() }
-        return slice
-    }
-
-    /// ASCII case-insensitive equality of a byte slice and a lowercase literal.
-    static func equalsIgnoringCase(_ bytes: ArraySlice<UInt8>, _ lowercase: String) -> Bool {
-        bytes.elementsEqual(lowercase.utf8) { lower($0) == $1 }
     }
 }

@@ -1,8 +1,11 @@
-// Byte-level helpers shared by the parser, the header container and the writer.
-// Everything here works on UTF-8 code units so nothing allocates.
+// Byte-level helpers shared by the parsers, the header container, the writers and every other
+// module (trimming and case folding are written once, here). Everything works on UTF-8 code units.
 
-/// Byte constants used by the HTTP/1.1 grammar (RFC 9110 §5.6, RFC 9112 §2).
-enum ASCII {
+/// Byte constants and ASCII helpers of the HTTP/1.1 grammar (RFC 9110 §5.6, RFC 9112 §2).
+///
+/// HTTP tokens, field names and HTML tag names are case-insensitive only over ASCII, and optional
+/// whitespace is only SP and HTAB: a Unicode-aware comparison or trim would be slower and wrong here.
+public enum ASCII {
     @inline(__always) static var cr: UInt8 { 0x0D }
     @inline(__always) static var lf: UInt8 { 0x0A }
     @inline(__always) static var sp: UInt8 { 0x20 }
@@ -31,14 +34,14 @@ enum ASCII {
     }
 
     /// Optional whitespace (`OWS`, RFC 9110 §5.6.3): SP or HTAB.
-    @inline(__always)
-    static func isWhitespace(_ byte: UInt8) -> Bool {
-        byte == sp || byte == htab
+    @inlinable @inline(__always)
+    public static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09
     }
 
     /// ASCII lowercase of one byte; other bytes unchanged.
-    @inline(__always)
-    static func lower(_ byte: UInt8) -> UInt8 {
+    @inlinable @inline(__always)
+    public static func lower(_ byte: UInt8) -> UInt8 {
         (byte &- UInt8(ascii: "A")) < 26 ? byte | 0x20 : byte
     }
 
@@ -64,7 +67,7 @@ enum ASCII {
     ///
     /// Field names and tokens are case-insensitive (RFC 9110 §5.1, §5.6.2) but only over ASCII;
     /// a Unicode-aware comparison would be slower and wrong for this purpose.
-    static func equalsIgnoringCase(_ a: String, _ b: String) -> Bool {
+    public static func equalsIgnoringCase(_ a: String, _ b: String) -> Bool {
         let x = a.utf8
         let y = b.utf8
         guard x.count == y.count else { return false }
@@ -74,6 +77,49 @@ enum ASCII {
             if p != q && lower(p) != lower(q) { return false }
         }
         return true
+    }
+
+    /// ASCII case-insensitive equality of UTF-8 bytes and a string (`lower` on both sides).
+    @inlinable
+    public static func equalsIgnoringCase<Bytes: Sequence<UInt8>>(_ bytes: Bytes, _ string: String) -> Bool {
+        bytes.elementsEqual(string.utf8) { lower($0) == lower($1) }
+    }
+
+    /// `bytes` without the optional whitespace (SP, HTAB) at either end (RFC 9110 §5.5, §5.6.3).
+    @inlinable
+    public static func trimmingWhitespace<Bytes: BidirectionalCollection<UInt8>>(_ bytes: Bytes) -> Bytes.SubSequence {
+        var slice = bytes[...]
+        while let first = slice.first, isWhitespace(first) { slice = slice.dropFirst() }
+        while let last = slice.last, isWhitespace(last) { slice = slice.dropLast() }
+        return slice
+    }
+
+    /// `string` with its ASCII capitals lowercased; every other character unchanged.
+    public static func lowercased(_ string: some StringProtocol) -> String {
+        String(decoding: string.utf8.map(lower), as: UTF8.self)
+    }
+}
+
+extension StringProtocol {
+    /// The string without SP and HTAB at either end (optional whitespace, RFC 9110 §5.6.3); other
+    /// whitespace (CR, LF, Unicode spaces) is kept.
+    public func trimmingASCIIWhitespace() -> String {
+        String(Substring(ASCII.trimmingWhitespace(Substring(self).utf8)))
+    }
+
+    /// The string with ASCII capitals lowercased, for tokens, schemes and host names.
+    public func asciiLowercased() -> String {
+        ASCII.lowercased(self)
+    }
+
+    /// ASCII case-insensitive equality (tokens, field names).
+    public func equalsIgnoringASCIICase(_ other: some StringProtocol) -> Bool {
+        ASCII.equalsIgnoringCase(utf8, String(other))
+    }
+
+    /// Whether the string starts with `prefix`, ASCII case-insensitively.
+    public func hasPrefixIgnoringASCIICase(_ prefix: some StringProtocol) -> Bool {
+        utf8.count >= prefix.utf8.count && ASCII.equalsIgnoringCase(utf8.prefix(prefix.utf8.count), String(prefix))
     }
 }
 

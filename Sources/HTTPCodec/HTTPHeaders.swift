@@ -124,3 +124,27 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
         return false
     }
 }
+
+extension HTTPHeaders {
+    /// One `name: value\r\n` per field in order, then the empty line ending a head (RFC 9112 §5),
+    /// CR, LF and NUL written as SP (see ``ResponseHead/serialized()``).
+    func write(into bytes: inout [UInt8]) {
+        for field in fields {
+            bytes.appendSanitized(field.name)
+            bytes.append(ASCII.colon)
+            bytes.append(ASCII.sp)
+            bytes.appendSanitized(field.value)
+            bytes.append(ASCII.cr)
+            bytes.append(ASCII.lf)
+        }
+        bytes.append(ASCII.cr)
+        bytes.append(ASCII.lf)
+    }
+
+    /// The size of what ``write(into:)`` appends.
+    var serializedSize: Int {
+        var size = 2
+        for field in fields { size += field.name.utf8.count + 2 + field.value.utf8.count + 2 }
+        return size
+    }
+}

@@ -10,12 +10,13 @@
 /// (see ``takeBufferedBytes()``). When everything buffered has been consumed the buffer's storage
 /// is released, so an idle keep-alive connection holds no buffer memory.
 ///
-/// Strictness (RFC 9112 §2.2, §3, §5, §6, §7.1, §11): bare LF line endings are accepted in the
-/// head, but chunked framing (size lines, the end of chunk data, trailers) requires CRLF, since
-/// recipients that disagree on a bare LF there can be made to split one body differently
-/// (a request-smuggling shape); a bare CR anywhere is rejected, empty lines before a request line are skipped, obs-fold and whitespace
-/// between a field name and its colon are rejected, conflicting framing (Content-Length with
-/// Transfer-Encoding, differing Content-Lengths) is rejected, and HTTP/1.1 requires exactly one Host.
+/// Strictness (RFC 9112 §2.2, §3, §5, §6, §7.1, §11) is the framing core's, shared with
+/// ``HTTPResponseParser``: bare LF line endings are accepted in the head, but chunked framing (size
+/// lines, the end of chunk data, trailers) requires CRLF (``LineScanner``, ``HTTPBodyDecoder``);
+/// a bare CR anywhere is rejected, empty lines before a request line are skipped, obs-fold and
+/// whitespace between a field name and its colon are rejected (``HTTPFieldLine``), conflicting
+/// framing (Content-Length with Transfer-Encoding, differing Content-Lengths) is rejected, and
+/// HTTP/1.1 requires exactly one Host (``HTTPMessageFraming``).
 ///
 /// Not enforced: the request-target's form and the Host value's syntax; the meaning of methods;
 /// trailer fields (skipped, only bounded); chunk extensions (skipped, only bounded).
@@ -36,16 +37,8 @@ public struct HTTPRequestParser: Sendable {
         case head
         /// Head (and any body) delivered; the next event is `.end`.
         case endPending
-        /// Content-Length framing: this many body bytes still to deliver.
-        case fixedBody(remaining: Int)
-        /// Chunked framing: scanning a `chunk-size [chunk-ext] CRLF` line.
-        case chunkSize
-        /// Chunked framing: this many bytes of the current chunk still to deliver.
-        case chunkData(remaining: Int)
-        /// Chunked framing: the CRLF after a chunk's data.
-        case chunkDataEnd
-        /// Chunked framing: skipping the trailer section up to its empty line.
-        case trailers
+        /// Decoding the body.
+        case body(HTTPBodyDecoder)
         /// Sticky failure: every later call throws this.
         case failed(HTTPParseError)
     }
@@ -81,17 +74,18 @@ public struct HTTPRequestParser: Sendable {
     /// Received bytes; `buffer[..<readIndex]` is consumed.
     private(set) var buffer: [UInt8] = []
     private(set) var readIndex = 0
-    /// Where the search for a line end resumes (head, chunk-size line, trailers).
-    private(set) var scanIndex = 0
-    /// Start of the line containing `scanIndex`, to recognise the empty line ending a section.
-    private var lineStart = 0
+    /// Finds the end of the head, and of chunk-size lines and trailers.
+    private var scanner = LineScanner()
     private var state: State = .head
-    #if DEBUG
-    /// Bytes the line scanner has examined, so tests can prove 1-byte feeding is linear.
-    /// Debug builds only; release builds do not carry it.
-    private(set) var scannedByteCount = 0
-    #endif
     private var pending: PendingBox?
+
+    /// Where the search for the end of the head resumes.
+    var scanIndex: Int { readIndex + scanner.scanned }
+    #if DEBUG
+    /// Bytes the head scanner has examined, so tests can prove 1-byte feeding is linear.
+    /// Debug builds only; release builds do not carry it.
+    var scannedByteCount: Int { scanner.scannedByteCount }
+    #endif
 
     public init(limits: HTTPLimits = .init()) {
         self.limits = limits
@@ -223,8 +217,7 @@ public struct HTTPRequestParser: Sendable {
         let rest = readIndex == 0 ? buffer : Array(buffer[readIndex...])
         buffer = []
         readIndex = 0
-        scanIndex = 0
-        lineStart = 0
+        scanner.reset()
         return rest
     }
 
@@ -233,18 +226,8 @@ public struct HTTPRequestParser: Sendable {
     /// Drops the consumed prefix when it is at least as large as what remains, so each byte
     /// is moved at most a constant number of times on average.
     private mutating func prepareForAppend() {
-        guard readIndex > 0 else { return }
-        if readIndex == buffer.count {
-            buffer = []
-        } else if readIndex >= buffer.count - readIndex {
-            buffer.removeSubrange(0..<readIndex)
-        } else {
-            return
-        }
-        // Scan offsets are stale (below readIndex) in body states; they are reset before use.
-        scanIndex = Swift.max(scanIndex - readIndex, 0)
-        lineStart = Swift.max(lineStart - readIndex, 0)
-        readIndex = 0
+        // The scanner's offsets are relative to readIndex and stay valid.
+        LineScanner.dropConsumedPrefix(of: &buffer, readIndex: &readIndex)
     }
 
     /// Releases the buffer's storage once everything in it has been consumed.
@@ -252,8 +235,7 @@ public struct HTTPRequestParser: Sendable {
         guard readIndex == buffer.count, buffer.capacity != 0 else { return }
         buffer = []
         readIndex = 0
-        scanIndex = 0
-        lineStart = 0
+        scanner.reset()
     }
 
     private mutating func fail(_ error: HTTPParseError) {
@@ -261,185 +243,62 @@ public struct HTTPRequestParser: Sendable {
         pending = nil
         buffer = []
         readIndex = 0
-        scanIndex = 0
-        lineStart = 0
-    }
-
-    private mutating func startScanning() {
-        scanIndex = readIndex
-        lineStart = readIndex
+        scanner.reset()
     }
 
     // MARK: State machine
 
     /// Advances by at most one event. `bodyLimit` is how many more body bytes the caller accepts.
     private mutating func step(bodyLimit: Int) throws(HTTPParseError) -> Step? {
-        while true {
-            switch state {
-            case .failed(let error):
-                throw error
+        switch state {
+        case .failed(let error):
+            throw error
 
-            case .head:
-                guard skipLeadingEmptyLines() else { return nil }
-                guard let headEnd = try scan(untilEmptyLine: true, tooLong: .headTooLarge) else { return nil }
-                let head = try parseHead(readIndex..<headEnd)
-                readIndex = headEnd
-                let framing = try Self.framing(of: head)
-                switch framing {
-                case .none:
-                    state = .endPending
-                    return .head(head, contentLength: nil)
-                case .length(let length):
-                    guard length <= bodyLimit else { throw .bodyTooLarge }
-                    state = length == 0 ? .endPending : .fixedBody(remaining: length)
-                    return .head(head, contentLength: length)
-                case .chunked:
-                    state = .chunkSize
-                    startScanning()
-                    return .head(head, contentLength: nil)
-                }
+        case .head:
+            guard scanner.skipEmptyLines(buffer, readIndex: &readIndex) else { return nil }
+            let headEnd = try HTTPFramingError.mapped(HTTPParseError.init) { () throws(HTTPFramingError) in
+                try scanner.scan(
+                    buffer, from: readIndex, untilEmptyLine: true, requireCRLF: false, limit: limits.maxHeadBytes,
+                    tooLong: .sectionTooLong)
+            }
+            guard let headEnd else { return nil }
+            let head = try parseHead(readIndex..<headEnd)
+            readIndex = headEnd
+            switch try HTTPMessageFraming.request(head) {
+            case nil, .length(0):
+                state = .endPending
+                return .head(head, contentLength: nil)
+            case .length(let length):
+                guard length <= bodyLimit else { throw .bodyTooLarge }
+                state = .body(HTTPBodyDecoder(.length(length)))
+                return .head(head, contentLength: length)
+            case let framing?:
+                state = .body(HTTPBodyDecoder(framing))
+                return .head(head, contentLength: nil)
+            }
 
-            case .endPending:
+        case .endPending:
+            state = .head
+            return .end
+
+        case .body(var decoder):
+            let step = try HTTPFramingError.mapped(HTTPParseError.init) { () throws(HTTPFramingError) in
+                try decoder.next(
+                    in: buffer, readIndex: &readIndex, scanner: &scanner, bodyLimit: bodyLimit,
+                    lineLimit: limits.maxHeadBytes, inputEnded: false)
+            }
+            state = .body(decoder)
+            switch step {
+            case nil: return nil
+            case .data(let range): return .body(range)
+            case .end:
                 state = .head
-                startScanning()
-                return .end
-
-            case .fixedBody(let remaining):
-                let available = buffer.count - readIndex
-                guard available > 0 else { return nil }
-                let count = Swift.min(available, remaining)
-                let range = readIndex..<(readIndex + count)
-                readIndex += count
-                state = count == remaining ? .endPending : .fixedBody(remaining: remaining - count)
-                return .body(range)
-
-            case .chunkSize:
-                guard
-                    let lineEnd = try scan(
-                        untilEmptyLine: false, requireCRLF: true, tooLong: .malformed("chunk size line too long"))
-                else { return nil }
-                let size = try parseChunkSize(readIndex..<lineEnd)
-                readIndex = lineEnd
-                if size == 0 {
-                    state = .trailers
-                    startScanning()
-                } else {
-                    guard size <= bodyLimit else { throw .bodyTooLarge }
-                    state = .chunkData(remaining: size)
-                }
-
-            case .chunkData(let remaining):
-                let available = buffer.count - readIndex
-                guard available > 0 else { return nil }
-                let count = Swift.min(available, remaining)
-                let range = readIndex..<(readIndex + count)
-                readIndex += count
-                state = count == remaining ? .chunkDataEnd : .chunkData(remaining: remaining - count)
-                return .body(range)
-
-            case .chunkDataEnd:
-                // chunk-data CRLF (RFC 9112 §7.1); strict, see the type's doc.
-                let available = buffer.count - readIndex
-                guard available > 0 else { return nil }
-                guard buffer[readIndex] == ASCII.cr else { throw .malformed("missing CRLF after chunk data") }
-                guard available > 1 else { return nil }
-                guard buffer[readIndex + 1] == ASCII.lf else { throw .malformed("missing CRLF after chunk data") }
-                readIndex += 2
-                state = .chunkSize
-                startScanning()
-
-            case .trailers:
-                // Trailer fields are skipped (RFC 9112 §7.1.2 lets a recipient discard them),
-                // but the section is bounded like a head.
-                guard let end = try scan(untilEmptyLine: true, requireCRLF: true, tooLong: .headTooLarge)
-                else { return nil }
-                readIndex = end
-                state = .head
-                startScanning()
                 return .end
             }
         }
-    }
-
-    /// Skips CRLF / LF lines before a request line (RFC 9112 §2.2). Returns false when a lone CR
-    /// at the end of the buffer leaves it undecided.
-    private mutating func skipLeadingEmptyLines() -> Bool {
-        // Only before any byte of the request line has been scanned.
-        guard scanIndex == readIndex else { return true }
-        while readIndex < buffer.count {
-            let byte = buffer[readIndex]
-            if byte == ASCII.lf {
-                readIndex += 1
-            } else if byte == ASCII.cr {
-                guard readIndex + 1 < buffer.count else {
-                    startScanning()
-                    return false
-                }
-                // A CR followed by anything else is caught as a bare CR by the scanner.
-                guard buffer[readIndex + 1] == ASCII.lf else { break }
-                readIndex += 2
-            } else {
-                break
-            }
-        }
-        startScanning()
-        return true
-    }
-
-    /// Resumes the search for the end of a line (or of a section ending in an empty line) that
-    /// starts at `readIndex`. Returns the index just past the terminating LF, nil when more bytes
-    /// are needed, and throws `tooLong` once more than `maxHeadBytes` are buffered without one.
-    ///
-    /// Every CR must be followed by LF (RFC 9112 §2.2): a bare CR is rejected here, once, for
-    /// the whole section, so the line parsers never see a CR. With `requireCRLF` (chunked framing)
-    /// a bare LF is rejected too.
-    private mutating func scan(
-        untilEmptyLine: Bool, requireCRLF: Bool = false, tooLong: HTTPParseError
-    ) throws(HTTPParseError) -> Int? {
-        let end = buffer.count
-        // Written so that a limit of Int.max cannot overflow.
-        let windowEnd = end - readIndex > limits.maxHeadBytes ? readIndex + limits.maxHeadBytes : end
-        var index = scanIndex
-        while index < windowEnd {
-            #if DEBUG
-            scannedByteCount += 1
-            #endif
-            let byte = buffer[index]
-            if byte == ASCII.lf {
-                if requireCRLF && (index == lineStart || buffer[index - 1] != ASCII.cr) {
-                    throw .malformed("bare LF in chunked framing")
-                }
-                if !untilEmptyLine
-                    || index == lineStart
-                    || (index == lineStart + 1 && buffer[lineStart] == ASCII.cr)
-                {
-                    scanIndex = index + 1
-                    lineStart = index + 1
-                    return index + 1
-                }
-                lineStart = index + 1
-            } else if byte == ASCII.cr {
-                guard index + 1 < end else { break }  // undecided until the next byte arrives
-                guard buffer[index + 1] == ASCII.lf else { throw .malformed("bare CR") }
-            }
-            index += 1
-        }
-        scanIndex = index
-        if end - readIndex > limits.maxHeadBytes { throw tooLong }
-        return nil
     }
 
     // MARK: Head parsing
-
-    /// The content of the line starting at `start` (CRLF or LF stripped) and where the next begins.
-    @inline(__always)
-    private func line(from start: Int, before end: Int) -> (content: Range<Int>, next: Int) {
-        var lf = start
-        while lf < end && buffer[lf] != ASCII.lf { lf += 1 }
-        var contentEnd = lf
-        if contentEnd > start && buffer[contentEnd - 1] == ASCII.cr { contentEnd -= 1 }
-        return (start..<contentEnd, lf + 1)
-    }
 
     /// Parses a complete head (request line, field lines, empty line) in `range`.
     private func parseHead(_ range: Range<Int>) throws(HTTPParseError) -> RequestHead {
@@ -449,254 +308,12 @@ public struct HTTPRequestParser: Sendable {
         let fieldCount = lineCount - 2
         guard fieldCount <= limits.maxHeaderCount else { throw .headTooLarge }
 
-        let requestLine = line(from: range.lowerBound, before: range.upperBound)
-        var head = try parseRequestLine(requestLine.content)
-
-        var fields: [HTTPHeaders.Element] = []
-        fields.reserveCapacity(fieldCount)
-        var next = requestLine.next
-        while true {
-            let fieldLine = line(from: next, before: range.upperBound)
-            next = fieldLine.next
-            if fieldLine.content.isEmpty { break }
-            fields.append(try parseField(fieldLine.content, isFirst: fields.isEmpty))
+        let requestLine = HTTPFieldLine.line(buffer, from: range.lowerBound, before: range.upperBound)
+        var head = try HTTPRequestLine.parse(buffer, requestLine.content)
+        let fields = try HTTPFramingError.mapped(HTTPParseError.init) { () throws(HTTPFramingError) in
+            try HTTPFieldLine.fields(buffer, from: requestLine.next, before: range.upperBound, capacity: fieldCount)
         }
         head.headers = HTTPHeaders(fields: fields)
         return head
-    }
-
-    /// `method SP request-target SP HTTP-version` (RFC 9112 §3), exactly one SP between parts.
-    private func parseRequestLine(_ range: Range<Int>) throws(HTTPParseError) -> RequestHead {
-        var index = range.lowerBound
-        let end = range.upperBound
-
-        // method = token (RFC 9110 §9.1)
-        while index < end && buffer[index] != ASCII.sp {
-            guard ASCII.isTokenChar(buffer[index]) else { throw .malformed("invalid method") }
-            index += 1
-        }
-        guard index > range.lowerBound else { throw .malformed("invalid request line") }
-        guard index < end else { throw .malformed("missing request target") }
-        let method = String(decoding: buffer[range.lowerBound..<index], as: UTF8.self)
-        index += 1
-
-        // request-target: no whitespace, controls or non-ASCII (RFC 9112 §3.2, RFC 3986).
-        let targetStart = index
-        while index < end && buffer[index] != ASCII.sp {
-            let byte = buffer[index]
-            guard byte > ASCII.sp && byte < 0x7F else { throw .malformed("invalid character in request target") }
-            index += 1
-        }
-        guard index > targetStart else { throw .malformed("empty request target or extra space") }
-        guard index < end else { throw .malformed("missing HTTP version") }
-        let target = String(decoding: buffer[targetStart..<index], as: UTF8.self)
-        index += 1
-
-        let version = try parseVersion(index..<end)
-        return RequestHead(method: method, target: target, version: version)
-    }
-
-    /// `HTTP-version = "HTTP/" DIGIT "." DIGIT`, case-sensitive (RFC 9112 §2.3).
-    ///
-    /// 1.x with x ≥ 2 is read as 1.1 (RFC 9110 §2.5); majors ≥ 2 (also written `HTTP/2`, `HTTP/3`)
-    /// are ``HTTPParseError/unsupportedVersion``; 0.x and anything else is malformed.
-    private func parseVersion(_ range: Range<Int>) throws(HTTPParseError) -> HTTPVersion {
-        let prefix: [UInt8] = [0x48, 0x54, 0x54, 0x50, 0x2F]  // "HTTP/"
-        let count = range.count
-        guard count >= 6, buffer[range.lowerBound..<(range.lowerBound + 5)].elementsEqual(prefix) else {
-            throw .malformed("invalid HTTP version")
-        }
-        let majorByte = buffer[range.lowerBound + 5]
-        guard let major = ASCII.digitValue(majorByte) else { throw .malformed("invalid HTTP version") }
-        if count == 6 {
-            // "HTTP/2", "HTTP/3": how later versions are named, not valid HTTP/1 syntax.
-            guard major >= 2 else { throw .malformed("invalid HTTP version") }
-            throw .unsupportedVersion
-        }
-        guard count == 8, buffer[range.lowerBound + 6] == UInt8(ascii: "."),
-            let minor = ASCII.digitValue(buffer[range.lowerBound + 7])
-        else { throw .malformed("invalid HTTP version") }
-        switch major {
-        case 1: return minor == 0 ? .http1_0 : .http1_1
-        case 0: throw .malformed("HTTP/0.x not supported")
-        default: throw .unsupportedVersion
-        }
-    }
-
-    /// `field-name ":" OWS field-value OWS` (RFC 9112 §5, RFC 9110 §5.5).
-    private func parseField(_ range: Range<Int>, isFirst: Bool) throws(HTTPParseError) -> HTTPHeaders.Element {
-        let start = range.lowerBound
-        let end = range.upperBound
-        if ASCII.isWhitespace(buffer[start]) {
-            // RFC 9112 §5.2 (obs-fold) and §2.2 (whitespace before the first field): reject.
-            throw .malformed(isFirst ? "whitespace before first header field" : "obs-fold not allowed")
-        }
-        var colon = start
-        while colon < end && buffer[colon] != ASCII.colon { colon += 1 }
-        guard colon < end else { throw .malformed("missing colon in header field") }
-        guard colon > start else { throw .malformed("empty header name") }
-        for index in start..<colon where !ASCII.isTokenChar(buffer[index]) {
-            // RFC 9112 §5.1: no whitespace between field name and colon (a smuggling vector).
-            let onlyWhitespaceFollows = (index..<colon).allSatisfy { ASCII.isWhitespace(buffer[$0]) }
-            throw .malformed(onlyWhitespaceFollows ? "whitespace before colon" : "invalid header name")
-        }
-        let name = String(decoding: buffer[start..<colon], as: UTF8.self)
-
-        var valueStart = colon + 1
-        var valueEnd = end
-        while valueStart < valueEnd && ASCII.isWhitespace(buffer[valueStart]) { valueStart += 1 }
-        while valueEnd > valueStart && ASCII.isWhitespace(buffer[valueEnd - 1]) { valueEnd -= 1 }
-        for position in valueStart..<valueEnd {
-            // field-vchar / SP / HTAB: no NUL (RFC 9110 §5.5 says reject or replace) and no other
-            // controls; CR and LF cannot occur here (the scanner split lines and rejected bare CR).
-            let byte = buffer[position]
-            guard byte >= ASCII.sp || byte == ASCII.htab, byte != 0x7F else {
-                throw .malformed("invalid character in header value")
-            }
-        }
-        // obs-text (0x80-0xFF) is allowed; bytes that are not UTF-8 become U+FFFD.
-        let value = String(decoding: buffer[valueStart..<valueEnd], as: UTF8.self)
-        return (name: name, value: value)
-    }
-
-    /// `chunk-size [ chunk-ext ] CRLF` (RFC 9112 §7.1); `range` ends just past the LF.
-    /// Extensions are skipped without validation beyond the scanner's bare-CR check.
-    private func parseChunkSize(_ range: Range<Int>) throws(HTTPParseError) -> Int {
-        let content = line(from: range.lowerBound, before: range.upperBound).content
-        var index = content.lowerBound
-        var size = 0
-        while index < content.upperBound, let digit = ASCII.hexValue(buffer[index]) {
-            let shifted = size.multipliedReportingOverflow(by: 16)
-            let added = shifted.partialValue.addingReportingOverflow(digit)
-            guard !shifted.overflow, !added.overflow else { throw .malformed("chunk size too large") }
-            size = added.partialValue
-            index += 1
-        }
-        guard index > content.lowerBound else { throw .malformed("invalid chunk size") }
-        while index < content.upperBound && ASCII.isWhitespace(buffer[index]) { index += 1 }
-        guard index == content.upperBound || buffer[index] == ASCII.semicolon else {
-            throw .malformed("invalid chunk size")
-        }
-        return size
-    }
-
-    // MARK: Message framing
-
-    enum Framing: Equatable {
-        case none
-        case length(Int)
-        case chunked
-    }
-
-    /// How the body is delimited (RFC 9112 §6.3), with the Host checks of RFC 9112 §3.2.
-    ///
-    /// Rejected as request smuggling vectors (§6.1, §6.3, §11.2): Content-Length together with
-    /// Transfer-Encoding, Transfer-Encoding in HTTP/1.0, differing Content-Length values.
-    /// Identical repeated values (`42, 42`) are accepted as §6.3 allows.
-    static func framing(of head: RequestHead) throws(HTTPParseError) -> Framing {
-        var hostCount = 0
-        var hasContentLength = false
-        var hasTransferEncoding = false
-        for field in head.headers {
-            switch field.name.utf8.count {
-            case 4 where ASCII.equalsIgnoringCase(field.name, "host"):
-                hostCount += 1
-            case 14 where ASCII.equalsIgnoringCase(field.name, "content-length"):
-                hasContentLength = true
-            case 17 where ASCII.equalsIgnoringCase(field.name, "transfer-encoding"):
-                hasTransferEncoding = true
-            default:
-                break
-            }
-        }
-        if hostCount > 1 { throw .malformed("multiple Host headers") }
-        if hostCount == 0 && head.version == .http1_1 { throw .malformed("missing Host header") }
-
-        if hasTransferEncoding {
-            if head.version == .http1_0 { throw .malformed("Transfer-Encoding in HTTP/1.0 request") }
-            if hasContentLength { throw .malformed("both Content-Length and Transfer-Encoding") }
-            return try transferCoding(head.headers.values("Transfer-Encoding"))
-        }
-        if hasContentLength {
-            return .length(try contentLength(head.headers.values("Content-Length")))
-        }
-        return .none
-    }
-
-    /// The only transfer coding understood is one final `chunked` (RFC 9112 §6.1, §7).
-    /// Anything else is ``HTTPParseError/unsupportedTransferEncoding`` (501) — including a
-    /// `chunked` that is not last, which RFC 9112 §6.3 would answer with 400; either way the
-    /// connection is closed. `chunked` applied twice is malformed (§6.1).
-    private static func transferCoding(_ values: [String]) throws(HTTPParseError) -> Framing {
-        var chunkedCount = 0
-        var sawOther = false
-        for value in values {
-            forEachListElement(value) { element in
-                if element.isEmpty { return }  // empty list elements are ignored (RFC 9110 §5.6.1)
-                if element.elementsEqual("chunked".utf8, by: { ASCII.lower($0) == $1 }) {
-                    chunkedCount += 1
-                } else {
-                    sawOther = true
-                }
-            }
-        }
-        if sawOther { throw .unsupportedTransferEncoding }
-        if chunkedCount == 0 { throw .malformed("empty Transfer-Encoding") }
-        if chunkedCount > 1 { throw .malformed("chunked applied more than once") }
-        return .chunked
-    }
-
-    /// `Content-Length = 1*DIGIT` (RFC 9110 §8.6); every element of every field must agree.
-    /// A value too large for `Int` is ``HTTPParseError/bodyTooLarge``.
-    private static func contentLength(_ values: [String]) throws(HTTPParseError) -> Int {
-        var result: Int?
-        var invalid = false
-        var overflow = false  // a value too large for Int, compared as Int.max
-        var differing = false
-        for value in values {
-            forEachListElement(value) { element in
-                var length = 0
-                guard !element.isEmpty else {
-                    invalid = true
-                    return
-                }
-                for byte in element {
-                    guard let digit = ASCII.digitValue(byte) else {
-                        invalid = true
-                        return
-                    }
-                    let shifted = length.multipliedReportingOverflow(by: 10)
-                    let added = shifted.partialValue.addingReportingOverflow(digit)
-                    if shifted.overflow || added.overflow {
-                        overflow = true
-                        length = Int.max
-                        break
-                    }
-                    length = added.partialValue
-                }
-                if let previous = result, previous != length { differing = true }
-                result = length
-            }
-        }
-        if invalid { throw .malformed("invalid Content-Length") }
-        if differing { throw .malformed("conflicting Content-Length values") }
-        if overflow { throw .bodyTooLarge }
-        guard let result else { throw .malformed("invalid Content-Length") }
-        return result
-    }
-
-    /// Calls `body` with each OWS-trimmed element of a comma-separated list, including empty
-    /// ones (callers decide whether those are an error).
-    private static func forEachListElement(_ value: String, _ body: (Substring.UTF8View) -> Void) {
-        var rest = Substring(value)
-        while true {
-            let comma = rest.utf8.firstIndex(of: ASCII.comma)
-            var element = rest.utf8[..<(comma ?? rest.utf8.endIndex)]
-            while let first = element.first, ASCII.isWhitespace(first) { element = element.dropFirst() }
-            while let last = element.last, ASCII.isWhitespace(last) { element = element.dropLast() }
-            body(element)
-            guard let comma else { return }
-            rest = rest[rest.utf8.index(after: comma)...]
-        }
     }
 }

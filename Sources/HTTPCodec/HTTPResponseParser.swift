@@ -13,6 +13,11 @@
 /// framing at all mean the body runs until the server closes (``finishInput()``); otherwise
 /// `Content-Length`, whose values must all agree.
 ///
+/// Strictness is the framing core's, shared with ``HTTPRequestParser``: bare LF is accepted in the
+/// head but chunked framing requires CRLF, a bare CR is refused anywhere, field lines, chunk sizes
+/// and Content-Length are validated alike (``LineScanner``, ``HTTPFieldLine``, ``HTTPBodyDecoder``,
+/// ``HTTPMessageFraming``).
+///
 /// Memory: a head is bounded by `maxHeadBytes`; body bytes are handed out as they arrive and only
 /// partial framing lines stay buffered.
 public struct HTTPResponseParser: Sendable {
@@ -35,12 +40,8 @@ public struct HTTPResponseParser: Sendable {
     enum State: Sendable {
         case head
         case endPending
-        case fixed(remaining: Int)
-        case chunkSize
-        case chunkData(remaining: Int)
-        case chunkDataEnd
-        case trailers
-        case untilClose
+        /// Decoding the body.
+        case body(HTTPBodyDecoder)
         /// After a 101: nothing more is parsed.
         case switched
         case failed(HTTPResponseParseError)
@@ -55,7 +56,8 @@ public struct HTTPResponseParser: Sendable {
 
     private var buffer: [UInt8] = []
     private var readIndex = 0
-    private var scanIndex = 0
+    /// Finds the end of the head, and of chunk-size lines and trailers.
+    private var scanner = LineScanner()
     private var state = State.head
     private var inputEnded = false
 
@@ -98,7 +100,7 @@ public struct HTTPResponseParser: Sendable {
         let rest = Array(buffer[readIndex...])
         buffer = []
         readIndex = 0
-        scanIndex = 0
+        scanner.reset()
         return rest
     }
 
@@ -111,138 +113,83 @@ public struct HTTPResponseParser: Sendable {
             if readIndex == buffer.count, readIndex > 0 {
                 buffer = []
                 readIndex = 0
-                scanIndex = 0
+                scanner.reset()
             }
             return event
         } catch {
             state = .failed(error)
             buffer = []
             readIndex = 0
-            scanIndex = 0
+            scanner.reset()
             throw error
         }
     }
 
     private mutating func step() throws(HTTPResponseParseError) -> Event? {
-        while true {
-            switch state {
-            case .failed(let error):
-                throw error
-            case .switched:
+        switch state {
+        case .failed(let error):
+            throw error
+        case .switched:
+            return nil
+        case .head:
+            // Empty lines before a status line are tolerated (RFC 9112 §2.2).
+            let end =
+                scanner.skipEmptyLines(buffer, readIndex: &readIndex)
+                ? try HTTPFramingError.mapped(HTTPResponseParseError.init) { () throws(HTTPFramingError) in
+                    try scanner.scan(
+                        buffer, from: readIndex, untilEmptyLine: true, requireCRLF: false, limit: maxHeadBytes,
+                        tooLong: .sectionTooLong)
+                } : nil
+            guard let end else {
+                if inputEnded && readIndex < buffer.count { throw .truncated }
                 return nil
-            case .head:
-                // Empty lines before a status line are tolerated (RFC 9112 §2.2).
-                while readIndex < buffer.count, buffer[readIndex] == ASCII.cr || buffer[readIndex] == ASCII.lf {
-                    if buffer[readIndex] == ASCII.cr {
-                        guard readIndex + 1 < buffer.count else { break }
-                        guard buffer[readIndex + 1] == ASCII.lf else { throw .malformed("bare CR") }
-                    }
-                    readIndex += 1
-                    scanIndex = max(scanIndex, readIndex)
-                }
-                guard let end = try scanLine(emptyLine: true) else {
-                    if inputEnded {
-                        if readIndex < buffer.count { throw .truncated }
-                        return nil
-                    }
-                    return nil
-                }
-                let head = try parseHead(readIndex..<end)
-                readIndex = end
-                scanIndex = end
-                let code = head.status.code
-                if (100..<200).contains(code) {
-                    framing = .none
-                    state = code == 101 ? .switched : .head
-                    return .head(head)
-                }
-                framing = try Self.framing(of: head, requestMethod: requestMethod)
-                switch framing {
-                case .none, .length(0): state = .endPending
-                case .length(let length): state = .fixed(remaining: length)
-                case .chunked: state = .chunkSize
-                case .untilClose: state = .untilClose
-                }
+            }
+            let head = try parseHead(readIndex..<end)
+            readIndex = end
+            let code = head.status.code
+            if (100..<200).contains(code) {
+                framing = .none
+                state = code == 101 ? .switched : .head
                 return .head(head)
-            case .endPending:
+            }
+            framing = try Self.framing(of: head, requestMethod: requestMethod)
+            switch framing {
+            case .none, .length(0): state = .endPending
+            case .length(let length): start(.length(length))
+            case .chunked: start(.chunked)
+            case .untilClose: start(.untilClose)
+            }
+            return .head(head)
+        case .endPending:
+            state = .head
+            return .end
+        case .body(var decoder):
+            let step = try HTTPFramingError.mapped(HTTPResponseParseError.init) { () throws(HTTPFramingError) in
+                try decoder.next(
+                    in: buffer, readIndex: &readIndex, scanner: &scanner, bodyLimit: .max, lineLimit: maxHeadBytes,
+                    inputEnded: inputEnded)
+            }
+            state = .body(decoder)
+            switch step {
+            case nil: return nil
+            case .data(let range): return .body(takeBody(range))
+            case .end:
                 state = .head
                 return .end
-            case .fixed(let remaining):
-                let available = buffer.count - readIndex
-                guard available > 0 else {
-                    if inputEnded { throw .truncated }
-                    return nil
-                }
-                let count = min(available, remaining)
-                let piece = takeBody(count)
-                state = count == remaining ? .endPending : .fixed(remaining: remaining - count)
-                return .body(piece)
-            case .untilClose:
-                if readIndex < buffer.count { return .body(takeBody(buffer.count - readIndex)) }
-                guard inputEnded else { return nil }
-                state = .head
-                return .end
-            case .chunkSize:
-                guard let end = try scanLine(emptyLine: false) else {
-                    if inputEnded { throw .truncated }
-                    return nil
-                }
-                let size = try parseChunkSize(readIndex..<end)
-                readIndex = end
-                scanIndex = end
-                state = size == 0 ? .trailers : .chunkData(remaining: size)
-            case .chunkData(let remaining):
-                let available = buffer.count - readIndex
-                guard available > 0 else {
-                    if inputEnded { throw .truncated }
-                    return nil
-                }
-                let count = min(available, remaining)
-                let piece = takeBody(count)
-                state = count == remaining ? .chunkDataEnd : .chunkData(remaining: remaining - count)
-                return .body(piece)
-            case .chunkDataEnd:
-                let available = buffer.count - readIndex
-                guard available > 0 else {
-                    if inputEnded { throw .truncated }
-                    return nil
-                }
-                if buffer[readIndex] == ASCII.lf {
-                    readIndex += 1
-                } else if buffer[readIndex] == ASCII.cr {
-                    guard available > 1 else {
-                        if inputEnded { throw .truncated }
-                        return nil
-                    }
-                    guard buffer[readIndex + 1] == ASCII.lf else { throw .malformed("bare CR") }
-                    readIndex += 2
-                } else {
-                    throw .malformed("missing CRLF after chunk data")
-                }
-                scanIndex = readIndex
-                state = .chunkSize
-            case .trailers:
-                // Skip trailer fields up to the empty line (a bare empty line when there are none).
-                guard let end = try scanLine(emptyLine: true, atLineStart: true) else {
-                    if inputEnded { throw .truncated }
-                    return nil
-                }
-                readIndex = end
-                scanIndex = end
-                state = .endPending
             }
         }
     }
 
-    private mutating func takeBody(_ count: Int) -> [UInt8] {
-        let range = readIndex..<(readIndex + count)
-        readIndex += count
-        scanIndex = readIndex
+    private mutating func start(_ framing: HTTPBodyDecoder.Framing) {
+        state = .body(HTTPBodyDecoder(framing))
+    }
+
+    /// The bytes of `range`; the whole buffer is handed over without copying.
+    private mutating func takeBody(_ range: Range<Int>) -> [UInt8] {
         if range == buffer.indices {
             let whole = buffer
             buffer = []
             readIndex = 0
-            scanIndex = 0
             return whole
         }
         return Array(buffer[range])
@@ -250,158 +197,53 @@ public struct HTTPResponseParser: Sendable {
 
     /// Drops the consumed prefix before appending when it is at least half the buffer.
     private mutating func compact() {
-        guard readIndex > 0 else { return }
-        if readIndex == buffer.count {
-            buffer = []
-        } else if readIndex >= buffer.count - readIndex {
-            buffer.removeSubrange(0..<readIndex)
-        } else {
-            return
-        }
-        scanIndex -= readIndex
-        readIndex = 0
-    }
-
-    /// Finds the end of a line (or, with `emptyLine`, of the section ending in an empty line) from
-    /// `readIndex`; resumes from `scanIndex`. Returns the index just past the final LF.
-    private mutating func scanLine(emptyLine: Bool, atLineStart: Bool = false) throws(HTTPResponseParseError) -> Int? {
-        var index = max(scanIndex, readIndex)
-        let end = buffer.count
-        // Only the first maxHeadBytes are searched, so a section too long is refused whether it
-        // came in one read or in pieces (written so that a limit of Int.max cannot overflow).
-        let windowEnd = end - readIndex > maxHeadBytes ? readIndex + maxHeadBytes : end
-        while index < windowEnd {
-            let byte = buffer[index]
-            if byte == ASCII.lf {
-                if !emptyLine { return index + 1 }
-                // An empty line: LF right after the previous LF (or CRLF), or at the section start.
-                let lineStart: Int = {
-                    if index == readIndex { return readIndex }
-                    if index >= 1, buffer[index - 1] == ASCII.cr { return index - 1 }
-                    return index
-                }()
-                if lineStart == readIndex || buffer[lineStart - 1] == ASCII.lf { return index + 1 }
-            } else if byte == ASCII.cr {
-                guard index + 1 < end else { break }
-                guard buffer[index + 1] == ASCII.lf else { throw .malformed("bare CR") }
-            }
-            index += 1
-        }
-        scanIndex = index
-        if end - readIndex > maxHeadBytes { throw .headTooLarge }
-        return nil
+        LineScanner.dropConsumedPrefix(of: &buffer, readIndex: &readIndex)
     }
 
     // MARK: Head
 
-    private func lines(_ range: Range<Int>) -> [ArraySlice<UInt8>] {
-        var result: [ArraySlice<UInt8>] = []
-        var start = range.lowerBound
-        var index = start
-        while index < range.upperBound {
-            if buffer[index] == ASCII.lf {
-                var contentEnd = index
-                if contentEnd > start, buffer[contentEnd - 1] == ASCII.cr { contentEnd -= 1 }
-                result.append(buffer[start..<contentEnd])
-                start = index + 1
-            }
-            index += 1
-        }
-        return result
-    }
-
     private func parseHead(_ range: Range<Int>) throws(HTTPResponseParseError) -> ResponseHead {
-        var all = lines(range)
-        guard !all.isEmpty else { throw .malformed("empty head") }
-        if all.last?.isEmpty == true { all.removeLast() }
-        let statusLine = all.removeFirst()
+        let statusLine = HTTPFieldLine.line(buffer, from: range.lowerBound, before: range.upperBound)
         // HTTP-version SP 3DIGIT SP [reason]  (RFC 9112 §4); a missing SP before an empty reason is tolerated.
-        let bytes = Array(statusLine)
-        let prefix = Array("HTTP/1.".utf8)
-        guard bytes.count >= 12, Array(bytes[0..<7]) == prefix, let minor = ASCII.digitValue(bytes[7]),
-            bytes[8] == ASCII.sp
+        let bytes = buffer[statusLine.content]
+        let start = bytes.startIndex
+        guard bytes.count >= 12, bytes[start..<(start + 7)].elementsEqual("HTTP/1.".utf8),
+            let minor = ASCII.digitValue(bytes[start + 7]), bytes[start + 8] == ASCII.sp
         else { throw .malformed("invalid status line") }
         var code = 0
         for offset in 9..<12 {
-            guard let digit = ASCII.digitValue(bytes[offset]) else { throw .malformed("invalid status code") }
+            guard let digit = ASCII.digitValue(bytes[start + offset]) else { throw .malformed("invalid status code") }
             code = code * 10 + digit
         }
         guard code >= 100 else { throw .malformed("invalid status code") }
         var reason = ""
-        if bytes.count > 12 {
-            guard bytes[12] == ASCII.sp else { throw .malformed("invalid status line") }
-            // reason-phrase = *( HTAB / SP / VCHAR / obs-text ) (RFC 9112 §4), as for field values.
-            for byte in bytes[13...] where (byte < ASCII.sp && byte != ASCII.htab) || byte == 0x7F {
-                throw .malformed("invalid character in reason phrase")
+        do throws(HTTPFramingError) {
+            if bytes.count > 12 {
+                guard bytes[start + 12] == ASCII.sp else { throw .malformed("invalid status line") }
+                // reason-phrase = *( HTAB / SP / VCHAR / obs-text ) (RFC 9112 §4), as for field values.
+                try HTTPFieldLine.checkText(bytes[(start + 13)...], "invalid character in reason phrase")
+                reason = String(decoding: bytes[(start + 13)...], as: UTF8.self)
             }
-            reason = String(decoding: bytes[13...], as: UTF8.self)
+            let fields = try HTTPFieldLine.fields(buffer, from: statusLine.next, before: range.upperBound)
+            return ResponseHead(
+                status: HTTPStatus(code: code, reason: reason), headers: HTTPHeaders(fields: fields),
+                version: minor == 0 ? .http1_0 : .http1_1)
+        } catch {
+            throw HTTPResponseParseError(error)
         }
-        var headers = HTTPHeaders()
-        for line in all {
-            guard let first = line.first else { continue }
-            if first == ASCII.sp || first == ASCII.htab { throw .malformed("obs-fold not allowed") }
-            guard let colon = line.firstIndex(of: ASCII.colon), colon > line.startIndex else {
-                throw .malformed("invalid header field")
-            }
-            for byte in line[..<colon] where !ASCII.isTokenChar(byte) { throw .malformed("invalid header name") }
-            var value = line[(colon + 1)...]
-            while let head = value.first, ASCII.isWhitespace(head) { value = value.dropFirst() }
-            while let tail = value.last, ASCII.isWhitespace(tail) { value = value.dropLast() }
-            for byte in value where (byte < ASCII.sp && byte != ASCII.htab) || byte == 0x7F {
-                throw .malformed("invalid character in header value")
-            }
-            headers.add(String(decoding: line[..<colon], as: UTF8.self), String(decoding: value, as: UTF8.self))
-        }
-        return ResponseHead(
-            status: HTTPStatus(code: code, reason: reason), headers: headers,
-            version: minor == 0 ? .http1_0 : .http1_1)
     }
 
-    /// The framing of a final response (RFC 9112 §6.3).
+    /// The framing of a final response (RFC 9112 §6.3, see ``HTTPMessageFraming``).
     public static func framing(of head: ResponseHead, requestMethod: String) throws(HTTPResponseParseError) -> Framing {
-        let code = head.status.code
-        if requestMethod == "HEAD" || (100..<200).contains(code) || code == 204 || code == 304 { return .none }
-        let codings = head.headers.values("Transfer-Encoding")
-        if !codings.isEmpty {
-            // Empty list elements are ignored (RFC 9110 §5.6.1).
-            let last = codings.joined(separator: ",").split(separator: ",")
-                .map { $0.trimmingASCIIWhitespace() }.last { !$0.isEmpty }?.lowercased()
-            return last == "chunked" ? .chunked : .untilClose
+        let framing = try HTTPFramingError.mapped(HTTPResponseParseError.init) { () throws(HTTPFramingError) in
+            try HTTPMessageFraming.response(head, requestMethod: requestMethod)
         }
-        let lengths = head.headers.values("Content-Length")
-        if lengths.isEmpty { return .untilClose }
-        var result: Int?
-        for value in lengths {
-            for element in value.split(separator: ",", omittingEmptySubsequences: false) {
-                let text = element.trimmingASCIIWhitespace()
-                guard !text.isEmpty, text.utf8.allSatisfy({ ASCII.digitValue($0) != nil }), text.utf8.count <= 18,
-                    let length = Int(text)
-                else { throw .malformed("invalid Content-Length") }
-                if let result, result != length { throw .malformed("conflicting Content-Length values") }
-                result = length
-            }
+        switch framing {
+        case nil: return .none
+        case .length(let length): return .length(length)
+        case .chunked: return .chunked
+        case .untilClose: return .untilClose
         }
-        return .length(result!)
-    }
-
-    private func parseChunkSize(_ range: Range<Int>) throws(HTTPResponseParseError) -> Int {
-        var index = range.lowerBound
-        var size = 0
-        var digits = 0
-        while index < range.upperBound, let digit = ASCII.hexValue(buffer[index]) {
-            digits += 1
-            guard digits <= 15 else { throw .malformed("chunk size too large") }
-            size = size * 16 + digit
-            index += 1
-        }
-        guard digits > 0 else { throw .malformed("invalid chunk size") }
-        while index < range.upperBound, ASCII.isWhitespace(buffer[index]) { index += 1 }
-        guard index < range.upperBound else { throw .malformed("invalid chunk size") }
-        let next = buffer[index]
-        guard next == ASCII.semicolon || next == ASCII.cr || next == ASCII.lf else {
-            throw .malformed("invalid chunk size")
-        }
-        return size
     }
 }
 
@@ -418,14 +260,5 @@ public enum HTTPResponseParseError: Error, Sendable, Equatable, CustomStringConv
         case .headTooLarge: "response head too large"
         case .truncated: "response cut short"
         }
-    }
-}
-
-extension StringProtocol {
-    func trimmingASCIIWhitespace() -> String {
-        var utf8 = Substring(self).utf8[...]
-        while let first = utf8.first, ASCII.isWhitespace(first) { utf8 = utf8.dropFirst() }
-        while let last = utf8.last, ASCII.isWhitespace(last) { utf8 = utf8.dropLast() }
-        return String(Substring(utf8))
     }
 }

@@ -83,6 +83,29 @@ public struct RequestHead: Sendable, Equatable {
     }
 }
 
+extension RequestHead {
+    /// `GET /path HTTP/1.1\r\n`, one `name: value\r\n` per field in order, then `\r\n`
+    /// (RFC 9112 §3, §5) — what a client (the proxy towards the app, the trigger client, the
+    /// WebSocket handshake) writes.
+    ///
+    /// Nothing is added or validated: Host and framing headers are the caller's. As in
+    /// ``ResponseHead/serialized()``, CR, LF and NUL in the method, target, names or values are
+    /// written as SP, so no value can end a line early (request splitting).
+    public func serialized() -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(method.utf8.count + 1 + target.utf8.count + 1 + 8 + 2 + headers.serializedSize)
+        bytes.appendSanitized(method)
+        bytes.append(ASCII.sp)
+        bytes.appendSanitized(target)
+        bytes.append(ASCII.sp)
+        bytes.append(contentsOf: version.description.utf8)
+        bytes.append(ASCII.cr)
+        bytes.append(ASCII.lf)
+        headers.write(into: &bytes)
+        return bytes
+    }
+}
+
 /// A request head with its whole body, as returned by ``HTTPRequestParser/nextRequest()``.
 public struct HTTPRequest: Sendable, Equatable {
     public var head: RequestHead

@@ -24,11 +24,7 @@ public struct ResponseHead: Sendable, Equatable {
 
     /// Upper-bound-ish size of the serialized head, to allocate once.
     var estimatedSize: Int {
-        var size = 8 + 1 + 3 + 1 + status.reason.utf8.count + 2 + 2
-        for field in headers {
-            size += field.name.utf8.count + 2 + field.value.utf8.count + 2
-        }
-        return size
+        8 + 1 + 3 + 1 + status.reason.utf8.count + 2 + headers.serializedSize
     }
 
     func write(into bytes: inout [UInt8]) {
@@ -39,16 +35,7 @@ public struct ResponseHead: Sendable, Equatable {
         bytes.appendSanitized(status.reason)
         bytes.append(ASCII.cr)
         bytes.append(ASCII.lf)
-        for field in headers {
-            bytes.appendSanitized(field.name)
-            bytes.append(ASCII.colon)
-            bytes.append(ASCII.sp)
-            bytes.appendSanitized(field.value)
-            bytes.append(ASCII.cr)
-            bytes.append(ASCII.lf)
-        }
-        bytes.append(ASCII.cr)
-        bytes.append(ASCII.lf)
+        headers.write(into: &bytes)
     }
 }
 

@@ -103,7 +103,7 @@ public final class HTTPResponder {
         guard state == .streaming else { return }
         if bodyAllowed {
             if bodyFilter != nil { send(bodyFilter!.finish()) }
-            if chunked { connection.tcp.write(ChunkedEncoding.lastChunk) }
+            if chunked { connection.tcp.write(HTTPChunkedWriter.lastChunk) }
         }
         state = .done
         connection.streamingResponder = nil
@@ -134,7 +134,7 @@ public final class HTTPResponder {
     /// Sends an interim `100 Continue` (the handler agreed to take the body the client is holding back).
     public func sendContinue() {
         guard state == .idle, request.version == .http1_1 else { return }
-        connection.tcp.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+        connection.tcp.write(ResponseHead(status: HTTPStatus(code: 100)).serialized())
     }
 
     /// Resumes reading the client after a ``RequestBodyReceiver`` or a tunnel asked to pause.
@@ -188,7 +188,7 @@ public final class HTTPResponder {
 
     private func send(_ bytes: [UInt8]) {
         guard !bytes.isEmpty else { return }
-        connection.tcp.write(chunked ? ChunkedEncoding.chunk(bytes) : bytes)
+        connection.tcp.write(chunked ? HTTPChunkedWriter.chunk(bytes) : bytes)
     }
 
     /// Sets `Connection` for the response; returns whether the connection stays open.

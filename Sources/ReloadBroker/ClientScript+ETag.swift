@@ -1,4 +1,5 @@
 import Crypto
+import HTTPCodec
 
 extension ClientScript {
     /// The script's strong entity tag: the first 16 bytes of its SHA-256, in hex.
@@ -13,7 +14,7 @@ extension ClientScript {
     /// Whether an `If-None-Match` value names this script (a list, `*`, or weak tags compared weakly).
     static func matches(ifNoneMatch value: String) -> Bool {
         value.split(separator: ",").contains { candidate in
-            var tag = candidate.trimmingCharacters(in: " \t")
+            var tag = String(candidate).trimmingASCIIWhitespace()
             if tag == "*" { return true }
             if tag.hasPrefix("W/") { tag = String(tag.dropFirst(2)) }
             return tag == etag

@@ -46,29 +46,8 @@ public struct ProxyConfiguration: Sendable {
 
     /// `http://host:port` (a trailing `/` allowed); nil for anything else.
     public static func parseUpstream(_ url: String) -> (host: String, port: Int)? {
-        guard url.hasPrefix("http://") else { return nil }
-        var rest = url.dropFirst(7)
-        while rest.hasSuffix("/") { rest = rest.dropLast() }
-        guard !rest.contains("/") else { return nil }
-        var host: Substring
-        var portText: Substring?
-        if rest.hasPrefix("[") {
-            guard let close = rest.firstIndex(of: "]") else { return nil }
-            host = rest[rest.index(after: rest.startIndex)..<close]
-            let after = rest[rest.index(after: close)...]
-            if !after.isEmpty {
-                guard after.hasPrefix(":") else { return nil }
-                portText = after.dropFirst()
-            }
-        } else {
-            let parts = rest.split(separator: ":", omittingEmptySubsequences: false)
-            guard (1...2).contains(parts.count), !parts[0].isEmpty else { return nil }
-            host = parts[0]
-            portText = parts.count == 2 ? parts[1] : nil
-        }
-        let port = portText.map { Int($0) ?? -1 } ?? 80
-        guard (1...65535).contains(port) else { return nil }
-        return (String(host), port)
+        guard let parsed = HTTPURL(url), parsed.path.isEmpty else { return nil }
+        return (parsed.host, parsed.port)
     }
 
     var authority: String {

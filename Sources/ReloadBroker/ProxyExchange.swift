@@ -170,7 +170,7 @@ final class ProxyExchange: RequestBodyReceiver, TCPConnectionDelegate {
                 }
                 if head.status.code == 100 {
                     // Relayed only to a client that waits for it (Expect: 100-continue).
-                    if request.headers["Expect"]?.lowercased() == "100-continue" { responder.sendContinue() }
+                    if request.headers["Expect"]?.asciiLowercased() == "100-continue" { responder.sendContinue() }
                     continue
                 }
                 if head.status.code < 200 { continue }  // other interim responses are not relayed

@@ -12,13 +12,13 @@ enum ProxyHeaders {
         var named: [String] = []
         for value in headers.values("Connection") {
             for token in value.split(separator: ",") {
-                let name = token.trimmingCharacters(in: " \t").lowercased()
+                let name = token.trimmingASCIIWhitespace().asciiLowercased()
                 if !name.isEmpty, name != "host", name != "content-length" { named.append(name) }
             }
         }
         var kept = HTTPHeaders()
         for (name, value) in headers {
-            let lower = name.lowercased()
+            let lower = name.asciiLowercased()
             if keepUpgrade, lower == "upgrade" || lower == "connection" {
                 kept.add(name, value)
                 continue
@@ -72,7 +72,7 @@ enum ProxyHeaders {
     /// `Content-Encoding`, no `Content-Length`). Nil without a coding, or with several.
     static func decodedHead(_ head: ResponseHead) -> (coding: String, head: ResponseHead)? {
         let codings = head.headers.values("Content-Encoding").flatMap { $0.split(separator: ",") }
-            .map { $0.trimmingCharacters(in: " \t").lowercased() }.filter { $0 != "identity" }
+            .map { $0.trimmingASCIIWhitespace().asciiLowercased() }.filter { $0 != "identity" }
         guard codings.count == 1 else { return nil }
         var decoded = head
         decoded.headers.remove("Content-Encoding")

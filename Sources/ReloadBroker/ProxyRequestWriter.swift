@@ -25,15 +25,11 @@ struct ProxyRequestWriter {
 
     /// A piece of the request body, framed for the app (empty pieces write nothing).
     func body(_ bytes: [UInt8]) -> [UInt8] {
-        guard isChunked, !bytes.isEmpty else { return bytes }
-        var framed = Array(String(bytes.count, radix: 16).utf8) + [13, 10]
-        framed += bytes
-        framed += [13, 10]
-        return framed
+        isChunked ? HTTPChunkedWriter.chunk(bytes) : bytes
     }
 
     /// What ends the body for the app: the last chunk when it is chunked, else nothing.
-    var endOfBody: [UInt8]? { isChunked ? Array("0\r\n\r\n".utf8) : nil }
+    var endOfBody: [UInt8]? { isChunked ? HTTPChunkedWriter.lastChunk : nil }
 
     /// A request a browser makes to show a page: a `GET` whose `Sec-Fetch-Dest` names a navigation
     /// (the rule injection uses too), or, from a browser that does not send one, that accepts HTML.
@@ -42,7 +38,7 @@ struct ProxyRequestWriter {
         if let destination = request.headers["Sec-Fetch-Dest"] {
             return InjectionDecision.isNavigationDestination(destination)
         }
-        return request.headers.values("Accept").contains { $0.lowercased().contains("text/html") }
+        return request.headers.values("Accept").contains { $0.asciiLowercased().contains("text/html") }
     }
 
     /// The head sent to the app.
@@ -65,7 +61,7 @@ struct ProxyRequestWriter {
         // The body is framed as the broker read it: one canonical Content-Length (the parser made
         // sure every value agreed), or chunked.
         if let length = request.headers.values("Content-Length").first?.split(separator: ",").first
-            .map({ $0.trimmingCharacters(in: " \t") })
+            .map({ $0.trimmingASCIIWhitespace() })
         {
             headers.replaceOrAdd("Content-Length", length)
         }
@@ -73,10 +69,8 @@ struct ProxyRequestWriter {
             headers.remove("Content-Length")
             headers.add("Transfer-Encoding", "chunked")
         }
-        var text = "\(request.method) \(request.target) HTTP/1.1\r\n"
-        for (name, value) in headers { text += "\(name): \(value)\r\n" }
-        if host == nil { text += "Host: \(upstreamAuthority)\r\n" }  // an HTTP/1.0 request without one
-        text += "\r\n"
-        return Array(text.utf8)
+        if host == nil { headers.add("Host", upstreamAuthority) }  // an HTTP/1.0 request without one
+        return RequestHead(method: request.method, target: request.target, version: .http1_1, headers: headers)
+            .serialized()
     }
 }

@@ -1,3 +1,4 @@
+import HTMLInjection
 import HTTPCodec
 
 /// The page a browser gets while the app is down or restarting. It carries the client (injected
@@ -22,7 +23,7 @@ enum ProxyWaitingPage {
     }
 
     static func html(app: String, detail: String, appStatus: AppStatus?, prefix: String) -> String {
-        let waiting = "Waiting for the app at <code>\(escaped(app))</code>…"
+        let waiting = "Waiting for the app at <code>\(HTMLEscaping.escape(app))</code>…"
         guard let appStatus else {
             return """
                 <!doctype html>
@@ -31,7 +32,7 @@ enum ProxyWaitingPage {
                 <style>\(style)</style></head>
                 <body><h1>\(waiting)</h1>
                 <p>This page turns into the app as soon as it answers.</p>
-                <p><small>\(escaped(detail))</small></p></body></html>
+                <p><small>\(HTMLEscaping.escape(detail))</small></p></body></html>
 
                 """
         }
@@ -45,10 +46,10 @@ enum ProxyWaitingPage {
             <html lang="en"><head><meta charset="utf-8"><title>\(failed ? "The app stopped" : "Waiting for the app…")</title>
             <noscript><meta http-equiv="refresh" content="2"></noscript>
             <style>\(style)</style></head>
-            <body><h1 id="reload-broker-summary">\(escaped(appStatus.summary))</h1>
+            <body><h1 id="reload-broker-summary">\(HTMLEscaping.escape(appStatus.summary))</h1>
             <p>\(waiting) This page turns into the app as soon as it answers\(failed ? ": save a fix" : "").</p>
-            <p>Command: <code id="reload-broker-command">\(escaped(appStatus.command))</code></p>
-            <p><small>\(escaped(detail))</small></p>
+            <p>Command: <code id="reload-broker-command">\(HTMLEscaping.escape(appStatus.command))</code></p>
+            <p><small>\(HTMLEscaping.escape(detail))</small></p>
             <h2>What it printed last</h2>
             <pre id="reload-broker-output">\(outputHTML(appStatus.output))</pre>
             <script>\(script(url: prefix + "/app", tag: appStatus.tag))</script>
@@ -69,7 +70,7 @@ enum ProxyWaitingPage {
     static func outputHTML(_ output: AppOutputTail) -> String {
         var result = output.droppedLines > 0 ? "<span>… \(output.droppedLines) earlier lines</span>\n" : ""
         for line in output.allLines {
-            let text = escaped(line.text)
+            let text = HTMLEscaping.escape(line.text)
             result += line.stream == .standardError ? "<span class=\"err\">\(text)</span>\n" : text + "\n"
         }
         return result
@@ -92,18 +93,4 @@ enum ProxyWaitingPage {
         """
     }
 
-    static func escaped(_ text: String) -> String {
-        var result = ""
-        for character in text {
-            switch character {
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "&": result += "&amp;"
-            case "\"": result += "&quot;"
-            case "'": result += "&#39;"
-            default: result.append(character)
-            }
-        }
-        return result
-    }
 }

@@ -1,3 +1,5 @@
+import HTTPCodec
+
 /// A parsed `redis://[user:password@]HOST[:PORT][/DB]` address. Pure: no I/O, no resolving.
 ///
 /// The password never appears in ``redacted`` (what logs and `/health` show) nor in
@@ -62,12 +64,12 @@ public struct RedisURL: Sendable, Equatable, CustomStringConvertible {
             let userinfo = rest[..<at]
             rest = rest[rest.index(after: at)...]
             if let colon = userinfo.firstIndex(of: ":") {
-                let user = try percentDecoded(userinfo[..<colon])
+                let user = try decoded(userinfo[..<colon])
                 url.username = user.isEmpty ? nil : user
-                url.password = try percentDecoded(userinfo[userinfo.index(after: colon)...])
+                url.password = try decoded(userinfo[userinfo.index(after: colon)...])
             } else if !userinfo.isEmpty {
                 // redis://secret@host: a lone userinfo is the password (as redis-cli -u reads it).
-                url.password = try percentDecoded(userinfo)
+                url.password = try decoded(userinfo)
             }
         }
         var portText: Substring?
@@ -103,31 +105,7 @@ public struct RedisURL: Sendable, Equatable, CustomStringConvertible {
         return url
     }
 
-    private static func percentDecoded(_ text: Substring) throws(ParseError) -> String {
-        var bytes: [UInt8] = []
-        var iterator = text.utf8.makeIterator()
-        while let byte = iterator.next() {
-            guard byte == UInt8(ascii: "%") else {
-                bytes.append(byte)
-                continue
-            }
-            guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
-                throw .encoding
-            }
-            bytes.append(high << 4 | low)
-        }
-        guard let decoded = String(validating: bytes, as: UTF8.self) else { throw .encoding }
-        return decoded
-    }
 
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
-    }
 
     /// The address for logs and `/health`: the password replaced by `***`.
     public var redacted: String {
@@ -140,4 +118,11 @@ public struct RedisURL: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { redacted }
+
+    private static func decoded(_ text: Substring) throws(ParseError) -> String {
+        guard let bytes = PercentEncoding.decode(text), let decoded = String(validating: bytes, as: UTF8.self) else {
+            throw .encoding
+        }
+        return decoded
+    }
 }

@@ -150,7 +150,7 @@ extension BrokerCore {
     /// browser marks cross-site are refused outright.
     private func appStatus(_ request: HTTPRequest, responder: HTTPResponder) {
         guard allowMethods(["GET", "HEAD"], responder) else { return }
-        if request.head.headers["Sec-Fetch-Site"]?.lowercased() == "cross-site" {
+        if request.head.headers["Sec-Fetch-Site"]?.equalsIgnoringASCIICase("cross-site") == true {
             responder.respond(Self.plain(.forbidden, "Cross-site requests may not read the app's output.\n"))
             return
         }
@@ -181,7 +181,7 @@ extension BrokerCore {
         }
         var path = Self.queryValue("path", in: head.query)
         // Only JSON (or no body at all): form and text/plain bodies are what cross-site HTML forms send.
-        if let type = head.headers["Content-Type"]?.lowercased(), !type.hasPrefix("application/json") {
+        if let type = head.headers["Content-Type"]?.asciiLowercased(), !type.hasPrefix("application/json") {
             responder.respond(Self.plain(.init(code: 415), "Send a JSON body: {\"path\": \"styles/site.css\"}.\n"))
             return
         }
@@ -217,7 +217,7 @@ extension BrokerCore {
                 logger.info("refused a trigger from a foreign Origin", metadata: ["origin": "\(origin)", "path": "\(head.path)"])
                 return Self.plain(.forbidden, "Origin \"\(origin)\" may not trigger reloads.\n")
             }
-        } else if head.headers["Sec-Fetch-Site"]?.lowercased() == "cross-site" {
+        } else if head.headers["Sec-Fetch-Site"]?.equalsIgnoringASCIICase("cross-site") == true {
             return Self.plain(.forbidden, "Cross-site requests may not trigger reloads.\n")
         }
         if let token = configuration.token, !Self.carriesToken(token, head) {
@@ -232,7 +232,7 @@ extension BrokerCore {
 
     static func carriesToken(_ token: String, _ head: RequestHead) -> Bool {
         var offered: [String] = []
-        if let authorization = head.headers["Authorization"], authorization.lowercased().hasPrefix("bearer ") {
+        if let authorization = head.headers["Authorization"], authorization.hasPrefixIgnoringASCIICase("bearer ") {
             offered.append(String(authorization.dropFirst(7).drop { $0 == " " }))
         }
         if let header = head.headers["X-Reload-Token"] { offered.append(header) }
@@ -252,27 +252,11 @@ extension BrokerCore {
         guard let query else { return nil }
         for pair in query.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            if parts.first.map({ percentDecoded($0) }) == name {
-                return parts.count > 1 ? percentDecoded(parts[1]) : ""
+            if parts.first.map({ PercentEncoding.decodeFormValue($0) }) == name {
+                return parts.count > 1 ? PercentEncoding.decodeFormValue(parts[1]) : ""
             }
         }
         return nil
-    }
-
-    static func percentDecoded(_ text: Substring) -> String {
-        var bytes: [UInt8] = []
-        var utf8 = Array(text.utf8)[...]
-        while let byte = utf8.popFirst() {
-            if byte == UInt8(ascii: "%"), utf8.count >= 2,
-                let value = UInt8(String(decoding: utf8.prefix(2), as: UTF8.self), radix: 16)
-            {
-                bytes.append(value)
-                utf8 = utf8.dropFirst(2)
-            } else {
-                bytes.append(byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     struct Response {

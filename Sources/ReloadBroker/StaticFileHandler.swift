@@ -1,3 +1,4 @@
+import HTMLInjection
 import HTTPCodec
 import Logging
 import UVLoop
@@ -197,7 +198,7 @@ public struct StaticFileHandler: RequestHandler {
     static func segments(of path: String) -> Result<[String], Refusal> {
         var segments: [String] = []
         for raw in path.split(separator: "/", omittingEmptySubsequences: true) {
-            guard let bytes = percentDecodedBytes(raw) else {
+            guard let bytes = PercentEncoding.decode(raw) else {
                 return .failure(Refusal(status: .badRequest, reason: "Bad request: malformed percent-encoding in the path."))
             }
             if bytes.contains(0) || bytes.contains(UInt8(ascii: "/")) || bytes.contains(UInt8(ascii: "\\")) {
@@ -216,22 +217,6 @@ public struct StaticFileHandler: RequestHandler {
         return .success(segments)
     }
 
-    static func percentDecodedBytes(_ text: Substring) -> [UInt8]? {
-        var bytes: [UInt8] = []
-        var input = Array(text.utf8)[...]
-        while let byte = input.popFirst() {
-            if byte == UInt8(ascii: "%") {
-                guard input.count >= 2, let value = UInt8(String(decoding: input.prefix(2), as: UTF8.self), radix: 16) else {
-                    return nil
-                }
-                bytes.append(value)
-                input = input.dropFirst(2)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return bytes
-    }
 
     // MARK: Answers
 
@@ -239,11 +224,11 @@ public struct StaticFileHandler: RequestHandler {
         let entries = ((try? LocalFileSystem.list(real)) ?? [])
             .filter { !$0.name.hasPrefix(".") }
             .sorted { ($0.isDirectory ? 0 : 1, $0.name) < ($1.isDirectory ? 0 : 1, $1.name) }
-        var html = "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Index of \(Self.escaped(urlPath))</title></head>\n<body>\n<h1>Index of \(Self.escaped(urlPath))</h1>\n<ul>\n"
+        var html = "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Index of \(HTMLEscaping.escape(urlPath))</title></head>\n<body>\n<h1>Index of \(HTMLEscaping.escape(urlPath))</h1>\n<ul>\n"
         if urlPath != "/" { html += "<li><a href=\"../\">../</a></li>\n" }
         for entry in entries {
             let name = entry.name + (entry.isDirectory ? "/" : "")
-            html += "<li><a href=\"\(Self.escaped(Self.percentEncoded(entry.name)))\(entry.isDirectory ? "/" : "")\">\(Self.escaped(name))</a></li>\n"
+            html += "<li><a href=\"\(HTMLEscaping.escape(Self.percentEncoded(entry.name)))\(entry.isDirectory ? "/" : "")\">\(HTMLEscaping.escape(name))</a></li>\n"
         }
         html += "</ul>\n</body></html>\n"
         var response = ResponseHead(status: .ok)
@@ -258,24 +243,10 @@ public struct StaticFileHandler: RequestHandler {
         response.headers.replaceOrAdd("Content-Type", "text/html; charset=utf-8")
         response.headers.replaceOrAdd("Cache-Control", "no-store")
         let title = "\(status.code) \(status.reason)"
-        let body = "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>\(Self.escaped(title))</title></head>\n<body><h1>\(Self.escaped(title))</h1><p>\(Self.escaped(message))</p></body></html>\n"
+        let body = "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>\(HTMLEscaping.escape(title))</title></head>\n<body><h1>\(HTMLEscaping.escape(title))</h1><p>\(HTMLEscaping.escape(message))</p></body></html>\n"
         responder.respond(response, body: Array(body.utf8))
     }
 
-    static func escaped(_ text: String) -> String {
-        var result = ""
-        for character in text {
-            switch character {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&#39;"
-            default: result.append(character)
-            }
-        }
-        return result
-    }
 
     static func percentEncoded(_ name: String) -> String {
         var result = ""

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import HTTPCodec
 
 /// The arguments of a tiny-lr API request (`/changed`'s `files`, `/alert`'s `message`), parsed
 /// from a JSON body, a form body or the query, as tiny-lr takes them. Pure: no I/O.
@@ -59,8 +60,8 @@ struct TinyLRRequest: Equatable {
         var message: String?
         for pair in text.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = BrokerCore.percentDecoded(parts[0])
-            let value = parts.count > 1 ? BrokerCore.percentDecoded(parts[1]) : ""
+            let name = PercentEncoding.decodeFormValue(parts[0])
+            let value = parts.count > 1 ? PercentEncoding.decodeFormValue(parts[1]) : ""
             switch name {
             case "files", "files[]": files += splitFiles(value)
             case "message": message = message ?? value

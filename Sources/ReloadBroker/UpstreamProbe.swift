@@ -1,3 +1,4 @@
+import HTTPCodec
 import UVLoop
 
 /// Asks the app whether it is up: connects and (unless `connectOnly`) waits for a status line.
@@ -40,8 +41,11 @@ final class UpstreamProbe: TCPConnectionDelegate {
                 }
                 connection.delegate = self
                 connection.startReading()
-                let request = "HEAD / HTTP/1.1\r\nHost: \(self.proxy.configuration.authority)\r\nUser-Agent: reload-broker-probe\r\nConnection: close\r\n\r\n"
-                connection.write(Array(request.utf8))
+                let headers: HTTPHeaders = [
+                    "Host": self.proxy.configuration.authority, "User-Agent": "reload-broker-probe",
+                    "Connection": "close",
+                ]
+                connection.write(RequestHead(method: "HEAD", target: "/", headers: headers).serialized())
             }
         }
     }

@@ -55,7 +55,7 @@ public enum WebSocketHandshake {
         }
         // §4.2.1 item 6, §4.4: an unsupported version is answered with 426 and the versions we speak.
         let versions = headers.values("Sec-WebSocket-Version")
-        guard versions.count == 1, trimmed(versions[0]) == "13" else {
+        guard versions.count == 1, versions[0].trimmingASCIIWhitespace() == "13" else {
             return reject(
                 .upgradeRequired, "unsupported Sec-WebSocket-Version",
                 extra: [("Sec-WebSocket-Version", "13"), ("Upgrade", "websocket")],
@@ -66,7 +66,7 @@ public enum WebSocketHandshake {
         guard keys.count == 1 else {
             return reject(.badRequest, keys.isEmpty ? "missing Sec-WebSocket-Key" : "repeated Sec-WebSocket-Key")
         }
-        let key = trimmed(keys[0])
+        let key = keys[0].trimmingASCIIWhitespace()
         guard Base64.decode(key)?.count == 16 else {
             return reject(.badRequest, "Sec-WebSocket-Key is not base64 of 16 bytes")
         }
@@ -88,20 +88,17 @@ public enum WebSocketHandshake {
     }
 
     /// The client's opening request (§4.1). `key` goes out as given (see `makeKey`).
-    /// Header names and values are written verbatim: they must not contain CR or LF.
+    /// Serialized by ``RequestHead/serialized()``: CR, LF and NUL in any value are written as SP.
     public static func clientRequest(
         host: String, path: String, key: String, origin: String? = nil, extraHeaders: [(String, String)] = []
     ) -> [UInt8] {
-        var text = "GET \(path) HTTP/1.1\r\n"
-        text += "Host: \(host)\r\n"
-        text += "Upgrade: websocket\r\n"
-        text += "Connection: Upgrade\r\n"
-        text += "Sec-WebSocket-Key: \(key)\r\n"
-        text += "Sec-WebSocket-Version: 13\r\n"
-        if let origin { text += "Origin: \(origin)\r\n" }
-        for (name, value) in extraHeaders { text += "\(name): \(value)\r\n" }
-        text += "\r\n"
-        return Array(text.utf8)
+        var headers: HTTPHeaders = [
+            "Host": host, "Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Key": key,
+            "Sec-WebSocket-Version": "13",
+        ]
+        if let origin { headers.add("Origin", origin) }
+        for (name, value) in extraHeaders { headers.add(name, value) }
+        return RequestHead(method: "GET", target: path, headers: headers).serialized()
     }
 
     /// A fresh `Sec-WebSocket-Key` (§4.1 item 7): base64 of 16 random bytes.
@@ -124,7 +121,7 @@ public enum WebSocketHandshake {
         response.status.code == 101
             && response.headers.containsToken("websocket", in: "Upgrade")
             && response.headers.containsToken("upgrade", in: "Connection")
-            && response.headers.values("Sec-WebSocket-Accept").map(trimmed) == [acceptValue(forKey: key)]
+            && response.headers.values("Sec-WebSocket-Accept").map { $0.trimmingASCIIWhitespace() } == [acceptValue(forKey: key)]
     }
 
     private static func reject(
@@ -134,13 +131,5 @@ public enum WebSocketHandshake {
         headers.add("Connection", connection)
         headers.add("Content-Length", "0")
         return .reject(ResponseHead(status: status, headers: headers), reason: reason)
-    }
-
-    /// Drops the optional whitespace around a field value (RFC 9110 §5.5).
-    private static func trimmed(_ value: String) -> String {
-        var view = Substring(value)
-        while let first = view.first, first == " " || first == "\t" { view.removeFirst() }
-        while let last = view.last, last == " " || last == "\t" { view.removeLast() }
-        return String(view)
     }
 }

@@ -103,11 +103,17 @@ func parseEvents(_ pieces: [[UInt8]], methodBits: UInt8) -> Outcome {
 
 // MARK: Reference framing (RFC 9112 §6.3), written independently of the parser.
 
+/// Optional whitespace (SP, HTAB) removed from both ends, byte-wise.
 func trimmed(_ text: Substring) -> Substring {
-    var text = text
-    while let first = text.first, first == " " || first == "\t" { text = text.dropFirst() }
-    while let last = text.last, last == " " || last == "\t" { text = text.dropLast() }
-    return text
+    var utf8 = text.utf8[...]
+    while let first = utf8.first, first == 0x20 || first == 0x09 { utf8 = utf8.dropFirst() }
+    while let last = utf8.last, last == 0x20 || last == 0x09 { utf8 = utf8.dropLast() }
+    return Substring(utf8)
+}
+
+/// ASCII-only lowercasing: tokens are case-insensitive only over ASCII (RFC 9110 §5.6.2).
+func asciiLowercased(_ text: Substring) -> String {
+    String(decoding: text.utf8.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
 }
 
 /// nil: the head must have been refused (bad Content-Length).
@@ -117,17 +123,18 @@ func referenceFraming(_ head: ResponseHead, method: String) -> HTTPResponseParse
     let codings = head.headers.values("Transfer-Encoding")
     if !codings.isEmpty {
         let elements = codings.flatMap { $0.split(separator: ",") }.map(trimmed).filter { !$0.isEmpty }
-        return elements.last?.lowercased() == "chunked" ? .chunked : .untilClose
+        return elements.last.map(asciiLowercased) == "chunked" ? .chunked : .untilClose
     }
     let lengths = head.headers.values("Content-Length")
     if lengths.isEmpty { return .untilClose }
     var result: Int?
     for value in lengths {
         for element in value.split(separator: ",", omittingEmptySubsequences: false) {
+            // 1*DIGIT (leading zeros allowed), within Int.
             let text = trimmed(element)
-            guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }),
-                let length = Int(text)
-            else { return nil }
+            guard !text.isEmpty, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+            let digits = text.drop { $0 == "0" }
+            guard digits.utf8.count <= 19, let length = digits.isEmpty ? 0 : Int(digits) else { return nil }
             if let result, result != length { return nil }
             result = length
         }
