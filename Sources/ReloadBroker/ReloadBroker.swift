@@ -17,7 +17,7 @@ import UVLoop
 ///
 /// Every method is safe to call from any thread: calls are handed to the
 /// broker's event loop (libuv) and never touch its state directly. Pages get the
-/// client through ``scriptTag`` (or any HTML answered by a ``RequestHandler``).
+/// client through ``scriptTag`` (or any HTML answered by a `RequestHandler`).
 public final class ReloadBroker: Sendable {
     /// The configuration it runs with.
     public let configuration: BrokerConfiguration

@@ -76,7 +76,7 @@ public struct ReloadInjectionFilter: Sendable {
     /// fragment (htmx, Turbo, `fetch`), which would run a second client or show a stray tag.
     ///
     /// `HX-Request` marks htmx; `Sec-Fetch-Dest`, when a browser sends it, must name a navigation
-    /// (``InjectionDecision/isNavigationDestination(_:)``).
+    /// (`InjectionDecision.isNavigationDestination(_:)`).
     public static func requestWantsPage(_ requestHeader: (String) -> String?) -> Bool {
         if requestHeader("HX-Request") != nil { return false }
         if let destination = requestHeader("Sec-Fetch-Dest") {

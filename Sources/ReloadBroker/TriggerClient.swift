@@ -6,7 +6,7 @@ import UVLoop
 ///
 /// The request carries `Connection: close`, the token as a bearer `Authorization`, and for changed
 /// paths a JSON body (`{"path":…}` for one, `{"paths":[…]}` for several). The answer is read with
-/// ``HTTPResponseParser`` until the broker closes.
+/// `HTTPResponseParser` until the broker closes.
 public struct TriggerClient: Sendable {
     /// What the broker answered, or why nothing did.
     public enum Outcome: Sendable, Equatable {
