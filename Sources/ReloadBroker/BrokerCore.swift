@@ -306,8 +306,9 @@ final class BrokerCore: HTTPRouter {
 
     private func sweep() {
         let now = loop.now
+        let timeouts = self.timeouts
         for client in clients {
-            switch client.sweep(now: now) {
+            switch client.sweep(now: now, timeouts: timeouts) {
             case .keep:
                 break
             case .ping:

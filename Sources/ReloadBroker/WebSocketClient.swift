@@ -203,9 +203,9 @@ final class WebSocketClient: TCPConnectionDelegate {
 
     // MARK: Sweep
 
-    /// The sweep's look at this client at `now` (pure but for the write counters it reads).
-    func sweep(now: UInt64) -> SweepAction {
-        let timeouts = core.timeouts
+    /// The sweep's look at this client at `now` (pure but for the write counters it reads). The
+    /// core passes its timeouts in: thousands of clients are looked at per sweep.
+    func sweep(now: UInt64, timeouts: BrokerCore.Timeouts) -> SweepAction {
         switch writeProgress.check(
             queuedBytes: tcp.queuedBytes, completedWrites: tcp.completedWrites, now: now, timeout: timeouts.write)
         {
