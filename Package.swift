@@ -77,7 +77,7 @@ let package = Package(
         .executableTarget(
             name: "reload-broker",
             dependencies: [
-                "ReloadBroker", "UVLoop", "HTTPCodec", "HTMLInjection",
+                "ReloadBroker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
