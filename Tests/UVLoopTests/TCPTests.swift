@@ -49,7 +49,7 @@ struct TCPTests {
                     connection.shutdown()
                 })
             // The server answers at the client's EOF, then closes: the client reads it, then EOF.
-            server.onEnd = { connection in
+            server.onEnd = { [unowned server] connection in  // unowned: the peer keeps this closure
                 writes.append(connection.write(Array("echo: ".utf8) + server.received))
                 connection.close()
             }
