@@ -6,7 +6,8 @@
 #   scripts/bench-reload.sh                      full run: serve, css, tabs, proxy; 7 saves each (~8 min)
 #   scripts/bench-reload.sh --quick              CI: serve + css, 3 saves, ours and the floor (~30 s)
 #   scripts/bench-reload.sh --saves 5 --scenarios serve,css,tabs,proxy --tools ours,livereload,live-server,floor
-#   more: --atomic (save = write a temp file + rename), --tag NAME, --gap S, --timeout S, --proxy-variants LIST
+#   more: --atomic (save = write a temp file + rename), --tag NAME, --gap S, --timeout S, --proxy-variants LIST,
+#         --alt-broker PATH (another reload-broker build as tool 'alt': an A/B in one run)
 # Measures the reload-broker built (release) from this tree. Installs what is missing: chromium
 # (apt-get, as scripts/ensure-deps.sh does), the Python peers into Benchmarks/.venv-reload and
 # live-server into Benchmarks/.venv-live-server (pip); a peer that cannot be installed is skipped
@@ -26,6 +27,7 @@ while [ $# -gt 0 ]; do
     --tools) tools="$2"; args+=(--tools "$2"); shift ;;
     --atomic) args+=(--atomic) ;;
     --saves|--scenarios|--tag|--gap|--timeout|--proxy-gap|--proxy-timeout|--proxy-variants) args+=("$1" "$2"); shift ;;
+    --alt-broker) args+=("$1" "$(realpath "$2")"); shift ;;
     -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -40,8 +42,13 @@ has() { case ",$tools," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 
 # 1. Chromium and libuv, then our broker (release) from this tree.
 scripts/ensure-deps.sh --browser
-swift build -c release --product reload-broker >&2
-BROKER="$(swift build -c release --show-bin-path)/reload-broker"
+# RELOAD_BROKER_BIN: a release binary built already (CI passes the static one of scripts/package.sh).
+if [ -n "${RELOAD_BROKER_BIN:-}" ]; then
+  BROKER=$(realpath "$RELOAD_BROKER_BIN")
+else
+  swift build -c release --product reload-broker >&2
+  BROKER="$(swift build -c release --show-bin-path)/reload-broker"
+fi
 
 # 2. Python: the harness's WebSocket client, the peers and the FastAPI app, in a venv of its own
 #    (Benchmarks/.venv belongs to the fan-out benchmark, whose uvicorn must stay without uvloop).

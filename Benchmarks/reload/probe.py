@@ -27,9 +27,16 @@ PAGE_SCRIPT = r"""
   const token = Math.random().toString(36).slice(2);
   window.__benchToken = token;
   let text = null, color = null;
+  // The new document's navigation timing (ms after its time origin, the navigation's start),
+  // sent with each report: it splits a save's time into trigger, request and parse (phases()).
+  const nav = () => {
+    const e = performance.getEntriesByType('navigation')[0];
+    return e ? {origin: performance.timeOrigin, request: e.requestStart, response: e.responseStart,
+                unloadStart: e.unloadEventStart, unloadEnd: e.unloadEventEnd} : null;
+  };
   const report = (kind, value) => {
     const at = performance.timeOrigin + performance.now();
-    try { window.%(binding)s(JSON.stringify({token, kind, value, at})); } catch (e) {}
+    try { window.%(binding)s(JSON.stringify({token, kind, value, at, nav: nav()})); } catch (e) {}
   };
   const check = () => {
     const el = document.getElementById('marker');
@@ -66,6 +73,19 @@ class Clock:
         at = report["at"] / 1000 - cls.offset
         cls.lags.append((received - at) * 1000)
         return at
+
+
+def phases(report, start, seen):
+    """Where one save's time went, in ms, from the new document's navigation timing: `trigger`
+    (save -> the navigation starts: watcher, broadcast, socket, the tab's script), `request`
+    (-> the page's first response byte: the old page's beforeunload, the request, the server) and
+    `parse` (-> the marker seen). None when the page clock is not calibrated or there is no entry."""
+    nav = report.get("nav") if report else None
+    if Clock.offset is None or not nav or not isinstance(nav.get("origin"), (int, float)):
+        return None
+    origin = nav["origin"] / 1000 - Clock.offset
+    return {"trigger": (origin - start) * 1000, "request": nav["response"],
+            "parse": (seen - origin) * 1000 - nav["response"]}
 
 
 class Probe:

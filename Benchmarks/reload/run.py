@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import subprocess
+import statistics
 import sys
 import time
 
@@ -34,6 +35,7 @@ def log(message):
 class Config:
     def __init__(self, args):
         self.broker = args.broker
+        self.alt_broker = args.alt_broker
         self.python = args.python
         self.live_server_python = args.live_server_python
         self.live_server_missing = args.live_server_missing or "not installed"
@@ -58,6 +60,8 @@ class Config:
 def parse():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--broker", required=True)
+    parser.add_argument("--alt-broker", default=None,
+                        help="a second reload-broker binary, tool 'alt' (an A/B of a change in one run)")
     parser.add_argument("--python", required=True, help="the venv's python (peers, uvicorn)")
     parser.add_argument("--live-server-python", default=None)
     parser.add_argument("--live-server-missing", default=None, help="why live-server is skipped")
@@ -199,6 +203,17 @@ def print_and_save(document, scenarios, tools, available, args):
         for name in tools:
             if available[name].note:
                 print(f"  {labels[name]}: {available[name].note}")
+    split_rows = []
+    for scenario in [s for s in SERVE_SCENARIOS if s in scenarios and s != "css"]:
+        for name in tools:
+            found = (results.get(name, {}).get(scenario) or {}).get("phases") or []
+            if found:
+                split_rows.append(f"  {ROW_LABELS[scenario]:<18} {labels[name]:<28} " + "  ".join(
+                    f"{k} {statistics.median(p[k] for p in found):6.1f}" for k in ("trigger", "request", "parse")))
+    if split_rows:
+        print("\nwhere the time went (tab 1, medians, ms): trigger = save -> navigation starts; "
+              "request = -> first response byte; parse = -> marker seen")
+        print("\n".join(split_rows))
     for name, why in document["skipped"].items():
         print(f"  skipped {name}: {why}")
     proxy = results.get("proxy")

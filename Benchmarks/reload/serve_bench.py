@@ -16,7 +16,7 @@ import time
 
 import pages
 from cdp import CDPError
-from probe import Probe, reload_page
+from probe import Probe, phases, reload_page
 from procs import StartError, free_port
 
 
@@ -88,17 +88,20 @@ class ToolRun:
         pages.write(self.index, pages.html(self.version), self.config.atomic)
         if self.floor:
             await asyncio.gather(*(reload_page(probe.tab) for probe in self.probes))
-        times = []
+        times, split = [], None
         for probe, future in zip(self.probes, futures):
             try:
-                _, seen = await probe.wait(future, self.config.timeout, f"{self.version} on {self.tool.name}")
+                report, seen = await probe.wait(future, self.config.timeout, f"{self.version} on {self.tool.name}")
                 times.append((seen - start) * 1000)
+                split = split or phases(report, start, seen)
             except CDPError:
                 times.append(None)
         self.last_change = time.monotonic()
         if counted:
             result = self.results.setdefault(scenario, {"tabs": [[] for _ in self.probes], "navigations": [],
-                                                        "visibility": self.visibility})
+                                                        "visibility": self.visibility, "phases": []})
+            if split:
+                result["phases"].append(split)
             for series, value in zip(result["tabs"], times):
                 series.append(value)
             self._pending = (result["navigations"], self.probes[0], start)

@@ -34,6 +34,11 @@ def tools(config):
     broker = config.broker
     available["ours"] = ServeTool(
         "ours", "reload-broker serve", lambda root, port: [broker, "serve", "--root", root, "--port", str(port)])
+    if config.alt_broker:
+        alt = config.alt_broker
+        available["alt"] = ServeTool(
+            "alt", "reload-broker serve (alt)", lambda root, port: [alt, "serve", "--root", root, "--port", str(port)],
+            note=f"another build of reload-broker, for an A/B in one run: {alt}")
     if config.python_ok("livereload"):
         available["livereload"] = ServeTool(
             "livereload", "python-livereload 2.7.1",
