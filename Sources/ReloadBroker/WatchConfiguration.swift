@@ -13,9 +13,11 @@ public struct WatchConfiguration: Sendable {
     /// `git checkout` of hundreds of files makes one reload). Default 40 ms.
     public var debounce: Duration = .milliseconds(40)
     /// The wait after one file's save is seen complete (its writer closed it, or it was renamed
-    /// into place): just enough to join what a tool writes in the same instant. Default 5 ms,
-    /// never more than ``debounce``.
-    public var settle: Duration = .milliseconds(5)
+    /// into place): just enough to join what a tool writes in the same instant (an editor's "save
+    /// all", a `git checkout` or a build writes its files microseconds apart; once a second file
+    /// joins, the batch waits for ``debounce``). Default 2 ms, which libuv's millisecond timers make
+    /// 1–2 ms; never more than ``debounce``.
+    public var settle: Duration = .milliseconds(2)
     /// A steady stream of changes still reloads at least this often. Default 500 ms.
     public var maxDelay: Duration = .milliseconds(500)
     /// The served folder: stylesheet paths in CSS messages are URL paths relative to it.

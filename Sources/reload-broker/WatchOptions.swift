@@ -10,7 +10,7 @@ struct WatchOptions: ParsableArguments {
     @Option(name: .customLong("ignore"), help: "Glob of names to ignore besides .git, .build, node_modules and editor temp files; repeatable.")
     var ignorePatterns: [String] = []
 
-    @Option(help: "Quiet time in milliseconds before acting on changes not seen complete (a file still open, a deletion, a new file, several files); a save seen complete waits 5 ms.")
+    @Option(help: "Quiet time in milliseconds before acting on changes not seen complete (a file still open, a deletion, a new file, several files); a save seen complete waits 2 ms.")
     var debounce = 40
 
     func validate() throws {

@@ -141,10 +141,9 @@ struct BrowserTests {
     /// A burst of five triggers reloads each of two tabs once (the page renders after the whole
     /// burst); a follow-up trigger gives exactly one more load of each.
     ///
-    /// The burst is back to back, so the result does not depend on timing. Chromium itself
-    /// coalesces `location.reload()` calls made in such a burst, so this does not catch a client
-    /// without its 30 ms settle; bursts spread over tens of milliseconds would, but only with
-    /// timing assumptions (the settle is covered by the client's node tests).
+    /// The burst is back to back, so the result does not depend on timing. The client reloads on
+    /// the first message and ignores the rest while it unloads (its latch, covered by the client's
+    /// node tests); the new page learns the burst's last epoch from its own HTML.
     @Test func burstReloadsEachTabOnce() throws {
         let site = TestSite(pages: ["/a": .init(opens: "/b"), "/b": .init()])
         try withBrowser(site, open: "/a") { broker, browser in

@@ -89,8 +89,8 @@ final class TestSite: RequestHandler, @unchecked Sendable {
 
     /// Waits until load `n` of `page` has loaded, its client got the broker's hello (the client
     /// logged "connected"), and it then stayed 400 ms without navigating after its last broker
-    /// message: longer than the client's reload settle cap (150 ms), so a reload that message
-    /// decided would have unloaded the page first and this `quiet` beacon would never come.
+    /// message: the client reloads on the first word, so a reload that message decided would have
+    /// unloaded the page long before and this `quiet` beacon would never come.
     /// Returns the page's `loaded` beacon.
     @discardableResult
     func waitSettled(_ page: String, load n: Int, timeout: Duration = .seconds(20)) throws -> BrowserEvent {
