@@ -17,7 +17,7 @@ public final class CommandRunningHandler: BrokerAttachment, @unchecked Sendable 
     private var app: AppProcess?
 
     public init(
-        command: [String], gracePeriod: Duration = .seconds(3), restartGracePeriod: Duration = .milliseconds(25),
+        command: [String], gracePeriod: Duration = .seconds(3), restartGracePeriod: Duration = .milliseconds(ProxyConfiguration.defaultRestartGraceMilliseconds),
         exitWithApp: Bool = false
     ) {
         self.command = command

@@ -15,8 +15,13 @@ public struct ProxyConfiguration: Sendable {
     /// After SIGTERM to the app's process group, SIGKILL follows after this long. Default 3 s.
     public var gracePeriod: Duration = .seconds(3)
     /// When a change restarts the app, SIGKILL follows SIGTERM after this long (at most the grace
-    /// period): a save should not wait for a slow graceful shutdown. Default 25 ms.
-    public var restartGracePeriod: Duration = .milliseconds(25)
+    /// period): a save should not wait for a slow graceful shutdown. An app without a SIGTERM
+    /// handler (Node, Go, Flask's dev server) ends at once anyway; one that drains its connections
+    /// first (uvicorn: 100–180 ms) is not waited for. Default 5 ms
+    /// (``defaultRestartGraceMilliseconds``).
+    public var restartGracePeriod: Duration = .milliseconds(ProxyConfiguration.defaultRestartGraceMilliseconds)
+    /// The default of ``restartGracePeriod`` (and of the CLI's `--restart-grace`), in milliseconds.
+    public static let defaultRestartGraceMilliseconds = 5
     /// Stop the broker when the app exits by itself (``ReverseProxy/appExit`` tells how).
     public var exitWithApp = false
     /// With a command: the waiting page shows the last lines the app printed (standard output and
@@ -32,7 +37,7 @@ public struct ProxyConfiguration: Sendable {
     /// request on a connection the app is closing, and idle sockets do not pile up.
     public var idleConnectionTimeout: Duration = .seconds(4)
     /// How often a down app is probed (and a starting one, 10 s after its start). Default 250 ms.
-    /// Right after a start the proxy polls much faster: a connect at 1, 2, 4 ms, then every 8 ms.
+    /// Right after a start the proxy polls much faster: a connect every 2 ms for 2 s, then every 8 ms.
     public var probeInterval: Duration = .milliseconds(250)
     /// With a command and no file watching, the app restarts itself: check its processes this
     /// often (a cheap look at the known ones; the whole group and the port every tenth time).

@@ -224,9 +224,11 @@ final class ProxyState {
         probeTimer = timer
         let delay: UInt64
         if health == .starting {
-            // Right after a start: 1, 2, 4 ms, then every 8 ms for 10 s, then the probe interval (a
-            // loopback connect costs microseconds; the page waits for this poll).
-            delay = loop.now - startedAt < 10_000 ? UInt64(1) << min(pollAttempts, 3) : configuration.probeInterval.milliseconds
+            // Right after a start: every 2 ms for 2 s (most dev servers listen by then), every 8 ms
+            // up to 10 s, then the probe interval. A refused loopback connect costs microseconds,
+            // and the held pages wait for this poll: it is the restart's last step.
+            let since = loop.now - startedAt
+            delay = since < 2_000 ? (pollAttempts == 0 ? 1 : 2) : since < 10_000 ? 8 : configuration.probeInterval.milliseconds
             pollAttempts += 1
         } else {
             delay = configuration.probeInterval.milliseconds

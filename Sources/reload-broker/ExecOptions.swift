@@ -10,7 +10,7 @@ struct ExecOptions: ParsableArguments {
     var gracePeriod = 3000
 
     @Option(help: "Milliseconds between SIGTERM and SIGKILL when a change restarts the command (at most --grace-period).")
-    var restartGrace = 25
+    var restartGrace = ProxyConfiguration.defaultRestartGraceMilliseconds
 
     @Flag(help: "Exit (with the command's status) when the command exits by itself.")
     var exitWithApp = false
