@@ -48,8 +48,13 @@ gcc -O2 -Wall -o "$OUT/floor" "$BENCH/fanout/floor.c"
 
 # 2. Our broker (release).
 scripts/ensure-deps.sh
-swift build -c release --product reload-broker >&2
-BROKER="$(swift build -c release --show-bin-path)/reload-broker"
+# RELOAD_BROKER_BIN: a release binary built already (CI passes the static one of scripts/package.sh).
+if [ -n "${RELOAD_BROKER_BIN:-}" ]; then
+  BROKER=$(realpath "$RELOAD_BROKER_BIN")
+else
+  swift build -c release --product reload-broker >&2
+  BROKER="$(swift build -c release --show-bin-path)/reload-broker"
+fi
 
 args=(--loadgen "$OUT/loadgen" --floor "$OUT/floor" --broker "$BROKER" --servers "$servers" --sizes "$sizes")
 if [ $cluster = 1 ]; then

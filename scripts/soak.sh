@@ -22,8 +22,13 @@ done
 log() { echo "soak: $*" >&2; }
 
 scripts/ensure-deps.sh
-nice -n 19 swift build -c release --product reload-broker 2>&1 | tail -1 >&2
-BROKER="$(swift build -c release --show-bin-path)/reload-broker"
+# RELOAD_BROKER_BIN: a release binary built already (CI passes the static one of scripts/package.sh).
+if [ -n "${RELOAD_BROKER_BIN:-}" ]; then
+  BROKER=$(realpath "$RELOAD_BROKER_BIN")
+else
+  nice -n 19 swift build -c release --product reload-broker 2>&1 | tail -1 >&2
+  BROKER="$(swift build -c release --show-bin-path)/reload-broker"
+fi
 OUT=out/soak/$(date +%Y%m%d-%H%M%S)
 mkdir -p "$OUT"
 # Enough descriptors for the clients on both sides.
