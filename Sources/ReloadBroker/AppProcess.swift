@@ -12,6 +12,11 @@ import UVLoop
 /// and exits only once the whole group is gone; the SIGKILL here comes later, for a guard that
 /// cannot (a SIGKILL to the group would end the guard before the app's processes are gone).
 ///
+/// A restart of a guarded command starts the next run's guard at once, waiting at its start gate
+/// (``StartGate``), so that the guard's own start-up (the broker's executable again, ~10-20 ms)
+/// overlaps the old app's end; the gate opens once the old group is gone (the new app still
+/// finds its port free).
+///
 /// With `capturesOutput` the app's standard output and error are pipes: their bytes still go to
 /// the broker's own (the terminal shows what it always did) and the last of them are kept in
 /// ``output`` for the waiting page, with ``state`` (running, exited with which status…).
@@ -42,6 +47,9 @@ final class AppProcess {
     var onExit: (SpawnedProcess.Exit) -> Void = { _ in }
 
     private var child: SpawnedProcess?
+    /// During a restart of a guarded command: the next run's guard, waiting at its start gate,
+    /// and the run it will be.
+    private var standby: (process: SpawnedProcess, run: Int)?
     /// Ended runs whose output pipes are still open (something they started holds them): closed
     /// when the app stops, so the loop can end.
     private var ended: [SpawnedProcess] = []
@@ -76,32 +84,49 @@ final class AppProcess {
 
     func start() {
         guard !isStopping, child == nil else { return }
-        run += 1
-        output = AppOutputTail(maxLines: outputLimits.lines, maxBytes: outputLimits.bytes)
         do throws(UVError) {
-            let run = self.run
-            let capture: ((OutputPipe.Stream, Span<UInt8>) -> Void)? =
-                capturesOutput
-                ? { [unowned self] stream, bytes in self.captured(bytes, from: stream, run: run) } : nil
-            // Python block-buffers a piped standard output: without this, print() would reach the
-            // terminal (and the page) late.
-            let child = try SpawnedProcess(
-                loop: loop, arguments: command, defaultEnvironment: capturesOutput ? ["PYTHONUNBUFFERED": "1"] : [:],
-                onOutput: capture
-            ) { [unowned self] exit in
-                self.exited(exit)
-            }
-            self.child = child
-            state = .running
-            logger.info("started the app (pid \(child.pid)): \(displayCommand)")
+            began(try spawn(run: run + 1, gated: false), run: run + 1)
         } catch {
             logger.error("cannot start the app", metadata: ["error": "\(error)"])
             state = .failedToStart("\(error)")
             onChange()
-            return
         }
+    }
+
+    /// Starts the command (the guard waiting at its gate when `gated`) as run `run`.
+    private func spawn(run: Int, gated: Bool) throws(UVError) -> SpawnedProcess {
+        let capture: ((OutputPipe.Stream, Span<UInt8>) -> Void)? =
+            capturesOutput
+            ? { [unowned self] stream, bytes in self.captured(bytes, from: stream, run: run) } : nil
+        // The guard's flag goes right after its subcommand.
+        let arguments = gated ? Array(command[...1]) + [GuardedCommand.waitForStartFlag] + command[2...] : command
+        // Python block-buffers a piped standard output: without this, print() would reach the
+        // terminal (and the page) late.
+        return try SpawnedProcess(
+            loop: loop, arguments: arguments, defaultEnvironment: capturesOutput ? ["PYTHONUNBUFFERED": "1"] : [:],
+            gated: gated, onOutput: capture
+        ) { [unowned self] exit in
+            self.exited(exit, run: run)
+        }
+    }
+
+    /// `process` is now the app, as run `run`.
+    private func began(_ process: SpawnedProcess, run: Int) {
+        self.run = run
+        output = AppOutputTail(maxLines: outputLimits.lines, maxBytes: outputLimits.bytes)
+        child = process
+        state = .running
+        logger.info("started the app (pid \(process.pid)): \(displayCommand)")
         onChange()
         onStart()
+    }
+
+    /// The next run's guard, started now and told to go once the old app is gone (a failure here
+    /// only means the restart starts it then, as without a guard).
+    private func startStandby() {
+        guard isGuarded, standby == nil, !isStopping else { return }
+        let next = run + 1
+        if let process = try? spawn(run: next, gated: true) { standby = (process, next) }
     }
 
     private func captured(_ bytes: Span<UInt8>, from stream: OutputPipe.Stream, run: Int) {
@@ -126,6 +151,14 @@ final class AppProcess {
         state = .restarting
         onChange()
         terminate(child)
+        // The next run's guard starts a moment later: a spawn blocks the loop until the child has
+        // exec'd (milliseconds, more on a busy machine), and the reload this restart broadcasts
+        // must reach the pages first.
+        let standbyTimer = self.standbyTimer ?? LoopTimer(loop: loop)
+        self.standbyTimer = standbyTimer
+        standbyTimer.start(after: 1) { [unowned self] in
+            if self.isRestarting, self.child != nil { self.startStandby() }
+        }
         let hurry = hurryTimer ?? LoopTimer(loop: loop)
         hurryTimer = hurry
         hurry.start(after: restartKillDelay) { [unowned self] in
@@ -137,6 +170,7 @@ final class AppProcess {
     }
 
     private var hurryTimer: LoopTimer?
+    private var standbyTimer: LoopTimer?
 
     /// Stops the process for good (the broker is stopping); the loop ends once it is gone.
     func stop() {
@@ -145,6 +179,13 @@ final class AppProcess {
         state = .stopped
         for process in ended { process.closeOutput() }
         ended = []
+        standbyTimer?.close()
+        standbyTimer = nil
+        if let (process, _) = standby {
+            // It waits at its gate, with no app yet: closing the gate ends it.
+            process.startGate?.close()
+            process.closeOutput()
+        }
         if let child {
             terminate(child)  // its output goes on to the terminal until it has exited
         } else {
@@ -167,7 +208,14 @@ final class AppProcess {
         }
     }
 
-    private func exited(_ exit: SpawnedProcess.Exit) {
+    private func exited(_ exit: SpawnedProcess.Exit, run: Int) {
+        if let (process, next) = standby, next == run {
+            // The next run's guard ended at its gate (the broker is stopping, or it could not
+            // start): the restart starts a new process once the old one is gone, as without it.
+            standby = nil
+            process.closeOutput()
+            return
+        }
         // Asked to end, the guard exits once the group is empty, or gives up (a member stuck in
         // the kernel, one forked after its last look): whatever is left goes now, before a new
         // app could find its port taken.
@@ -204,7 +252,13 @@ final class AppProcess {
         }
         if isRestarting {
             isRestarting = false
-            start()
+            if let (process, next) = standby {
+                standby = nil
+                process.startGate?.open()
+                began(process, run: next)
+            } else {
+                start()
+            }
             return
         }
         logger.error("the app \(exit); waiting for a change to start it again")

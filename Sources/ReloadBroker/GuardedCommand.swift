@@ -16,9 +16,13 @@ public enum GuardedCommand {
         ["/proc/self/exe", subcommand, "--grace-period", String(gracePeriodMilliseconds), command]
     }
 
+    /// The guard's flag that makes it wait for its start signal (standard input) before it runs
+    /// the command: how the broker starts the next app's guard while the old app still stops.
+    public static let waitForStartFlag = "--wait-for-start"
+
     /// Runs `command` as the guard (in the process started with ``arguments(_:gracePeriodMilliseconds:)``)
-    /// and exits with its status.
-    public static func run(command: String, gracePeriodMilliseconds: Int) -> Never {
-        ExecGuard.run(command: command, gracePeriodMilliseconds: gracePeriodMilliseconds)
+    /// and exits with its status; with `waitsForStart`, only once the broker says so.
+    public static func run(command: String, gracePeriodMilliseconds: Int, waitsForStart: Bool = false) -> Never {
+        ExecGuard.run(command: command, gracePeriodMilliseconds: gracePeriodMilliseconds, waitsForStart: waitsForStart)
     }
 }

@@ -28,11 +28,17 @@ public enum ExecGuard {
     /// Sent to the guard alone: end the app now, SIGKILL to whatever did not stop yet.
     public static let hurrySignal = SIGUSR1
 
-    public static func run(command: String, gracePeriodMilliseconds: Int) -> Never {
+    /// With `waitsForStart`, the guard first waits for its ``StartGate`` (standard input): the
+    /// broker starts the next app's guard as soon as a restart begins, so that its own start-up
+    /// overlaps the old app's end, and opens the gate once the old app is gone. Until then the
+    /// signals keep their default actions (a SIGTERM just ends the guard: there is no app yet);
+    /// end of input (the broker changed its mind, or died) ends it too.
+    public static func run(command: String, gracePeriodMilliseconds: Int, waitsForStart: Bool = false) -> Never {
         let parent = getppid()
         _ = rb_set_parent_death_signal(SIGTERM)
         // The broker may have died before the request above: then nobody would signal us.
         if getppid() != parent { exit(143) }
+        if waitsForStart, !StartGate.waitOnStandardInput() { exit(0) }
         // The app's processes whose parent dies (the shell SIGTERM ends first, a worker's master)
         // become our children: we can wait for them, and reap them.
         _ = rb_set_child_subreaper()

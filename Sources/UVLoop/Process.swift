@@ -6,7 +6,8 @@ import CLibUV
 /// A child process on the loop (`uv_process_t`), started in a process group of its own
 /// (`UV_PROCESS_DETACHED`: `setsid`), so ``signalGroup(_:)`` reaches everything it started.
 ///
-/// Standard input is `/dev/null`; standard output and error are the broker's own (inherited), or,
+/// Standard input is `/dev/null` (or, with `gated`, a ``StartGate`` the child waits on);
+/// standard output and error are the broker's own (inherited), or,
 /// with `onOutput`, pipes whose bytes are copied to the broker's own and handed to `onOutput`
 /// (see ``OutputPipe``). The exit callback runs on the loop's thread; the handle closes itself
 /// after it. The pipes close at end of input (every writer gone) or with ``closeOutput()``.
@@ -35,11 +36,14 @@ public final class SpawnedProcess: LoopHandle {
     private var onExit: ((Exit) -> Void)?
     /// The reading ends of the child's output, when it is captured.
     private var pipes: [OutputPipe] = []
+    /// With `gated`: the child's standard input, its start signal.
+    public private(set) var startGate: StartGate?
 
     /// Starts `arguments[0]` (looked up in `PATH` when it has no `/`) with `arguments`.
-    /// `defaultEnvironment` sets variables the broker's own environment does not have.
+    /// `defaultEnvironment` sets variables the broker's own environment does not have. With
+    /// `gated`, standard input is a pipe from ``startGate`` (for a child that waits to be told).
     public init(
-        loop: EventLoop, arguments: [String], defaultEnvironment: [String: String] = [:],
+        loop: EventLoop, arguments: [String], defaultEnvironment: [String: String] = [:], gated: Bool = false,
         onOutput: ((OutputPipe.Stream, Span<UInt8>) -> Void)? = nil,
         onExit: @escaping (Exit) -> Void
     ) throws(UVError) {
@@ -67,7 +71,14 @@ public final class SpawnedProcess: LoopHandle {
         }
         defer { for pointer in environment { free(pointer) } }
         var stdio = [uv_stdio_container_t](repeating: uv_stdio_container_t(), count: 3)
-        stdio[0].flags = UV_IGNORE
+        if gated {
+            let gate = StartGate(loop: loop)
+            startGate = gate
+            stdio[0].flags = uv_stdio_flags(UV_CREATE_PIPE.rawValue | UV_READABLE_PIPE.rawValue)
+            stdio[0].data.stream = OpaquePointer(gate.pipe).assumingMemory(uv_stream_t.self)
+        } else {
+            stdio[0].flags = UV_IGNORE
+        }
         if let onOutput {
             for (index, stream) in [(1, OutputPipe.Stream.standardOutput), (2, .standardError)] {
                 let pipe = OutputPipe(loop: loop, stream: stream) { bytes in onOutput(stream, bytes) }
@@ -104,6 +115,7 @@ public final class SpawnedProcess: LoopHandle {
         if status < 0 {
             close()
             closeOutput()
+            startGate?.close()
             throw UVError(code: status, operation: "spawn(\(arguments[0]))")
         }
         pid = process.pointee.pid
@@ -122,6 +134,7 @@ public final class SpawnedProcess: LoopHandle {
 
     private func didExit(_ exit: Exit) {
         self.exit = exit
+        startGate?.close()
         let callback = onExit
         onExit = nil
         close()

@@ -7,9 +7,11 @@ struct ExecGuardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: GuardedCommand.subcommand, shouldDisplay: false)
 
     @Option var gracePeriod = 3000
+    /// Wait for the broker's start signal on standard input first (``GuardedCommand/waitForStartFlag``).
+    @Flag var waitForStart = false
     @Argument var command: String
 
     func run() throws {
-        GuardedCommand.run(command: command, gracePeriodMilliseconds: gracePeriod)
+        GuardedCommand.run(command: command, gracePeriodMilliseconds: gracePeriod, waitsForStart: waitForStart)
     }
 }

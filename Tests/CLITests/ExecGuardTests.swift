@@ -57,7 +57,7 @@ struct ExecGuardTests {
     }
 
     @Test func aRestartDoesNotWaitForASlowGracefulStop() throws {
-        // By default a change gives the old app 25 ms after SIGTERM, then SIGKILL: the 1.5 s it
+        // By default a change gives the old app 5 ms after SIGTERM, then SIGKILL: the 1.5 s it
         // would take to stop by itself never happen, yet the new app starts only once it is gone.
         let session = try Session(mode: "1.5", gracePeriod: 10_000)
         let page = try TestWebSocket(port: session.port)
@@ -71,6 +71,44 @@ struct ExecGuardTests {
         #expect(!output.contains("app: stopped (generation 1)"), "the old app was allowed its slow graceful stop")
         #expect(!session.broker.stderr.contains("Address already in use"))
         #expect(!groupAlive(first.pgid))
+    }
+
+    @Test func theNextAppsGuardStartsAtOnceAndWaitsAtItsGateWhileTheOldAppStops() throws {
+        let session = try Session(mode: "1.5", gracePeriod: 10_000, restartGrace: 10_000)
+        let page = try TestWebSocket(port: session.port)
+        _ = try page.nextText()
+        let broker = session.broker.process.processIdentifier
+        #expect(guardsAtTheirGate(childrenOf: broker).isEmpty)
+        try session.source.write("app.txt", "changed")
+        #expect(jsonField("type", in: try page.nextText(timeout: .seconds(20))) == "reload")
+        // The old app takes 1.5 s to stop; the next run's guard is there already, with no app.
+        #expect(eventually(timeout: .seconds(5)) { guardsAtTheirGate(childrenOf: broker).count == 1 })
+        let waiting = try #require(guardsAtTheirGate(childrenOf: broker).first)
+        #expect(session.state.process(generation: 2) == nil)
+        // Once the old app is gone, that guard starts the new one (in its group), and the port was free.
+        let output = try session.broker.waitForOutput(containing: "listening on \(session.appPort) (generation 2)")
+        let stopped = try #require(output.range(of: "app: stopped (generation 1)"))
+        let started = try #require(output.range(of: "listening on \(session.appPort) (generation 2)"))
+        #expect(stopped.upperBound <= started.lowerBound)
+        #expect(try #require(session.state.process(generation: 2)).pgid == waiting)
+        #expect(!session.broker.stderr.contains("Address already in use"))
+    }
+
+    @Test func stoppingTheBrokerWhileTheNextGuardWaitsStartsNothing() throws {
+        let session = try Session(mode: "1.5", gracePeriod: 10_000, restartGrace: 10_000)
+        let page = try TestWebSocket(port: session.port)
+        _ = try page.nextText()
+        let broker = session.broker.process.processIdentifier
+        let first = try #require(session.state.process(generation: 1))
+        try session.source.write("app.txt", "changed")
+        #expect(jsonField("type", in: try page.nextText(timeout: .seconds(20))) == "reload")
+        #expect(eventually(timeout: .seconds(5)) { guardsAtTheirGate(childrenOf: broker).count == 1 })
+        let waiting = try #require(guardsAtTheirGate(childrenOf: broker).first)
+        session.broker.signal(SIGTERM)
+        #expect(try session.broker.waitForExit(timeout: 20) == 0)
+        #expect(waitUntilProcessGone(waiting, timeout: 3), "the waiting guard (pid \(waiting)) outlived the broker")
+        #expect(waitUntilGroupGone(first.pgid))
+        #expect(session.state.process(generation: 2) == nil, "a new app started while the broker stopped")
     }
 
     @Test func sigtermEndsAnAppThatIgnoresItAfterTheGracePeriod() throws {
@@ -104,4 +142,21 @@ struct ExecGuardTests {
 func waitUntilProcessGone(_ pid: Int32, timeout: TimeInterval) -> Bool {
     // Not our child: nothing to await, so poll at a short interval, bounded.
     eventually(timeout: .seconds(timeout), interval: .milliseconds(20)) { !(kill(pid, 0) == 0 || errno == EPERM) }
+}
+
+/// The children of `parent` that are exec guards waiting at their start gate (`/proc`).
+func guardsAtTheirGate(childrenOf parent: Int32) -> [Int32] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap { Int32($0) }.filter { pid in
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return false }
+        // After "pid (comm)": state, then the parent's pid.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 1, Int32(fields[1]) == parent,
+            let command = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline")
+        else { return false }
+        let words = command.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        return words.contains("__exec-guard") && words.contains("--wait-for-start")
+    }
 }
