@@ -9,11 +9,11 @@ import UVLoop
 /// ``deadline``). Requests are parsed event by event: the router decides at each head whether
 /// the body is collected (bounded) for a handler or streamed to one.
 final class HTTPServerConnection: TCPConnectionDelegate {
-    enum Mode: UInt8 {
+    enum Mode: Equatable {
         /// Reading requests.
         case http
-        /// Error answered or last response sent: discarding input until EOF or the linger deadline.
-        case closing
+        /// Error answered or last response sent: discarding input until EOF or the linger's end.
+        case closing(Linger)
     }
 
     /// What the sweep found.
@@ -51,8 +51,8 @@ final class HTTPServerConnection: TCPConnectionDelegate {
     /// Set after a `101` passed through (``HTTPResponder/switchProtocols(_:receiver:)``): every byte goes there.
     private var tunnel: (any TunnelReceiver)?
 
-    /// End of the head timeout, of the idle timeout or (closing) of the linger, in loop
-    /// milliseconds; 0 means none.
+    /// End of the head timeout or of the idle timeout, in loop milliseconds; 0 means none (closing:
+    /// see the mode's ``Linger``).
     private(set) var deadline: UInt64 = 0
     private var writeProgress = WriteProgress()
 
@@ -81,17 +81,13 @@ final class HTTPServerConnection: TCPConnectionDelegate {
             tunnel.tunnelReceive(copy)
             return
         }
-        switch mode {
-        case .http:
-            if !parser.isMidRequest, !awaitingResponse {
-                // First byte of a new request: the head timeout starts now.
-                deadline = server.loop.now + timeouts.head
-            }
-            parser.append(bytes)
-            processRequests()
-        case .closing:
-            break  // discarded: we only wait for the peer to go away
+        guard mode == .http else { return }  // closing: discarded, we only wait for the peer to go away
+        if !parser.isMidRequest, !awaitingResponse {
+            // First byte of a new request: the head timeout starts now.
+            deadline = server.loop.now + timeouts.head
         }
+        parser.append(bytes)
+        processRequests()
     }
 
     func connectionDidReachEndOfInput(_ connection: TCPConnection) {
@@ -107,26 +103,21 @@ final class HTTPServerConnection: TCPConnectionDelegate {
         switch mode {
         case .http where awaitingResponse:
             break  // answer the request in flight, then close (keep-alive is off after EOF)
-        case .http, .closing:
-            if tcp.queuedBytes > 0 {
-                linger()  // let the queued response reach the peer first
-                deadline = 0
-            } else {
-                tcp.close()
-            }
+        case .http:
+            linger()  // closes at once, or once the queued response has reached the peer
+        case .closing(let linger):
+            linger.inputEnded(tcp)
         }
     }
 
     func connectionDidDrain(_ connection: TCPConnection) {
         writeProgress.drained()
-        if mode == .closing {
+        if case .closing(var linger) = mode {
             // Everything we owed is out: now give the peer the linger time to go away (or close
             // at once when it already half-closed).
-            if inputEnded {
-                tcp.close()
-                return
-            }
-            deadline = server.loop.now + timeouts.linger
+            linger.outputDrained(tcp, inputEnded: inputEnded, now: server.loop.now, duration: timeouts.linger)
+            mode = .closing(linger)
+            if inputEnded { return }
         }
         if let responder = streamingResponder, let onWritable = responder.onWritable {
             onWritable()
@@ -303,13 +294,8 @@ final class HTTPServerConnection: TCPConnectionDelegate {
     /// Half-closes after the queued output and discards input until EOF or a short deadline, so
     /// the peer reads our last response instead of a reset (closing with unread input sends RST).
     func linger() {
-        guard mode != .closing else { return }
-        mode = .closing
-        tcp.shutdown()
-        if !inputEnded { tcp.startReading() }  // discard input so the peer's close is seen
-        // The linger time starts once our output is out (see connectionDidDrain); until then the
-        // write timeout guards a peer that stops reading.
-        deadline = tcp.queuedBytes > 0 ? 0 : server.loop.now + timeouts.linger
+        guard mode == .http else { return }
+        mode = .closing(Linger(starting: tcp, inputEnded: inputEnded, now: server.loop.now, duration: timeouts.linger))
     }
 
     // MARK: Sweep
@@ -325,7 +311,10 @@ final class HTTPServerConnection: TCPConnectionDelegate {
         case .waiting:
             return .keep  // deadlines wait until the output is out
         case .idle:
-            return deadline == 0 || now < deadline ? .keep : .close
+            switch mode {
+            case .http: return deadline == 0 || now < deadline ? .keep : .close
+            case .closing(let linger): return linger.isOver(at: now) ? .close : .keep
+            }
         }
     }
 }

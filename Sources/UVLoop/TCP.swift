@@ -53,14 +53,10 @@ public final class TCPConnection: LoopHandle {
     public func startReading() {
         guard !isClosing, !isReading else { return }
         isReading = true
-        let status = uv_read_start(stream, { handle, _, buffer in
-            let loop = EventLoop.from(handle!.pointee.loop)
-            buffer!.pointee = uv_buf_init(
-                loop.readBuffer.baseAddress!.assumingMemoryBound(to: CChar.self), UInt32(loop.readBuffer.count))
-        }, { stream, count, buffer in
+        let status = EventLoop.startReading(stream) { stream, count, buffer in
             let connection = LoopHandle.object(stream!.pointee.data, as: TCPConnection.self)
             connection.didRead(count: count, base: buffer!.pointee.base)
-        })
+        }
         if status < 0 { fail(UVError(code: status, operation: "uv_read_start")) }
     }
 
