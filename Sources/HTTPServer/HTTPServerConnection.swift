@@ -38,8 +38,9 @@ final class HTTPServerConnection: TCPConnectionDelegate {
     private var isProcessing = false
     /// The peer sent EOF: answer what is in flight, then close.
     private var inputEnded = false
-    /// A request head was delivered and its `.end` is outstanding.
-    private var inRequest = false
+    /// A request head was delivered and its `.end` is outstanding: its body is still arriving (a
+    /// streamed request's response may already be on its way meanwhile).
+    private(set) var requestStillArriving = false
     /// A request whose body is being collected, and who gets it.
     private var collecting: (request: HTTPRequest, target: CollectedTarget)?
     private var bodyReceiver: (any RequestBodyReceiver)?
@@ -96,7 +97,7 @@ final class HTTPServerConnection: TCPConnectionDelegate {
             tunnel.tunnelEnded()
             return
         }
-        if inRequest {
+        if requestStillArriving {
             tcp.close()  // the request body was cut short
             return
         }
@@ -146,7 +147,7 @@ final class HTTPServerConnection: TCPConnectionDelegate {
         isProcessing = true
         defer { isProcessing = false }
         while mode == .http, tunnel == nil, !bodyPaused, !tcp.isClosing {
-            if !inRequest, awaitingResponse { return }
+            if !requestStillArriving, awaitingResponse { return }
             let event: HTTPRequestParser.Event
             do throws(HTTPParseError) {
                 guard let next = try parser.nextEvent() else { return }
@@ -172,7 +173,7 @@ final class HTTPServerConnection: TCPConnectionDelegate {
                     tcp.stopReading()
                 }
             case .end:
-                inRequest = false
+                requestStillArriving = false
                 // Input waits while the response is in flight (bounded buffering); responseFinished resumes it.
                 if let (request, target) = collecting {
                     collecting = nil
@@ -203,12 +204,11 @@ final class HTTPServerConnection: TCPConnectionDelegate {
 
     /// A head: the router says who takes the request.
     private func begin(_ head: RequestHead) {
-        inRequest = true
+        requestStillArriving = true
         let route = server.router?.route(head) ?? .refuse(.serviceUnavailable, detail: "The server is not ready.")
-        // A body declared larger than a collected request may be is refused from the head alone,
-        // before anything else is looked at (only streamed requests may be larger).
-        if case .stream = route {
-        } else if let length = head.headers["Content-Length"].flatMap({ Int($0) }),
+        // Only a streamed request may have a body larger than the limit: for every other route (a
+        // refusal too) a larger declared body is a 413 from the head alone, before the route's answer.
+        if !route.streamsBody, let length = head.headers["Content-Length"].flatMap({ Int($0) }),
             length > server.configuration.limits.maxBodyBytes
         {
             fail(status: .payloadTooLarge)
@@ -248,7 +248,7 @@ final class HTTPServerConnection: TCPConnectionDelegate {
         tunnel = receiver
         awaitingResponse = true
         deadline = 0
-        inRequest = false
+        requestStillArriving = false
         bodyReceiver = nil
         tcp.startReading()  // reading paused when the upgrade request ended
         return parser.takeBufferedBytes()
@@ -264,17 +264,14 @@ final class HTTPServerConnection: TCPConnectionDelegate {
         return UpgradedConnection(tcp: tcp, bufferedBytes: buffered, id: id)
     }
 
-    /// A streamed request's body is still coming in (its response may already be on its way).
-    var requestStillArriving: Bool { inRequest }
-
     /// Called by responders when a response is complete.
     func responseFinished(keepAlive: Bool) {
         awaitingResponse = false
-        if !inRequest { currentResponder = nil }
+        if !requestStillArriving { currentResponder = nil }
         guard mode == .http, !tcp.isClosing else { return }
         // Answered before its body ended (the app answered early, a 504, a 502): the rest of the
         // body is discarded by lingering, never buffered; the connection cannot be reused.
-        if !keepAlive || inputEnded || inRequest {
+        if !keepAlive || inputEnded || requestStillArriving {
             linger()
             return
         }
