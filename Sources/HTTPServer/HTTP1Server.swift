@@ -112,7 +112,7 @@ public final class HTTP1Server {
 
     private func sweep() {
         let now = loop.now
-        for connection in connections where connection.sweep(now: now) == .close {
+        for connection in connections where connection.sweep(now: now) != .keep {
             // Closing removes it asynchronously (close callback): nothing shifts now.
             connection.tcp.close()
         }

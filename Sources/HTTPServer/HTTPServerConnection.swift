@@ -5,21 +5,15 @@ import UVLoop
 /// One HTTP/1.1 connection of an ``HTTP1Server``.
 ///
 /// Loop-bound and small (thousands live at once): no read buffer (reads land in the loop's
-/// shared buffer; the parser keeps only partial input) and no timer (the server's sweep checks
-/// ``deadline``). Requests are parsed event by event: the router decides at each head whether
-/// the body is collected (bounded) for a handler or streamed to one.
+/// shared buffer; the parser keeps only partial input) and no timer (the server's sweep asks its
+/// ``HTTPConnectionDeadline``). Requests are parsed event by event: the router decides at each
+/// head whether the body is collected (bounded) for a handler or streamed to one.
 final class HTTPServerConnection: TCPConnectionDelegate {
     enum Mode: Equatable {
         /// Reading requests.
         case http
         /// Error answered or last response sent: discarding input until EOF or the linger's end.
         case closing(Linger)
-    }
-
-    /// What the sweep found.
-    enum SweepAction: Equatable {
-        case keep
-        case close
     }
 
     let tcp: TCPConnection
@@ -52,10 +46,8 @@ final class HTTPServerConnection: TCPConnectionDelegate {
     /// Set after a `101` passed through (``HTTPResponder/switchProtocols(_:receiver:)``): every byte goes there.
     private var tunnel: (any TunnelReceiver)?
 
-    /// End of the head timeout or of the idle timeout, in loop milliseconds; 0 means none (closing:
-    /// see the mode's ``Linger``).
-    private(set) var deadline: UInt64 = 0
-    private var writeProgress = WriteProgress()
+    /// The head, idle and write timeouts (closing: with the mode's ``Linger``).
+    private(set) var deadline: HTTPConnectionDeadline
 
     private enum CollectedTarget {
         case router
@@ -69,7 +61,7 @@ final class HTTPServerConnection: TCPConnectionDelegate {
         self.server = server
         self.id = id
         self.parser = HTTPRequestParser(limits: server.configuration.limits)
-        self.deadline = server.loop.now + server.configuration.timeouts.head
+        self.deadline = HTTPConnectionDeadline(now: server.loop.now, timeouts: server.configuration.timeouts)
     }
 
     // MARK: Reading
@@ -84,8 +76,7 @@ final class HTTPServerConnection: TCPConnectionDelegate {
         }
         guard mode == .http else { return }  // closing: discarded, we only wait for the peer to go away
         if !parser.isMidRequest, !awaitingResponse {
-            // First byte of a new request: the head timeout starts now.
-            deadline = server.loop.now + timeouts.head
+            deadline.requestBegan(now: server.loop.now, timeouts: timeouts)
         }
         parser.append(bytes)
         processRequests()
@@ -112,7 +103,7 @@ final class HTTPServerConnection: TCPConnectionDelegate {
     }
 
     func connectionDidDrain(_ connection: TCPConnection) {
-        writeProgress.drained()
+        deadline.outputDrained()
         if case .closing(var linger) = mode {
             // Everything we owed is out: now give the peer the linger time to go away (or close
             // at once when it already half-closed).
@@ -178,7 +169,7 @@ final class HTTPServerConnection: TCPConnectionDelegate {
                 if let (request, target) = collecting {
                     collecting = nil
                     awaitingResponse = true
-                    deadline = 0  // the head timeout covered the collected body too
+                    deadline.handlerTookOver()  // the head timeout covered the collected body too
                     tcp.stopReading()
                     let responder = HTTPResponder(request: request.head, connection: self)
                     currentResponder = responder
@@ -221,7 +212,7 @@ final class HTTPServerConnection: TCPConnectionDelegate {
             collecting = (HTTPRequest(head: head), target)
         case .stream(let handler):
             awaitingResponse = true
-            deadline = 0  // the handler takes over (a body may stream for as long as it takes)
+            deadline.handlerTookOver()  // a body may stream for as long as it takes
             let responder = HTTPResponder(request: head, connection: self)
             currentResponder = responder
             bodyReceiver = handler.handle(head: head, responder: responder)
@@ -247,7 +238,7 @@ final class HTTPServerConnection: TCPConnectionDelegate {
     func startTunnel(_ receiver: any TunnelReceiver) -> [UInt8] {
         tunnel = receiver
         awaitingResponse = true
-        deadline = 0
+        deadline.handlerTookOver()
         requestStillArriving = false
         bodyReceiver = nil
         tcp.startReading()  // reading paused when the upgrade request ended
@@ -275,7 +266,7 @@ final class HTTPServerConnection: TCPConnectionDelegate {
             linger()
             return
         }
-        deadline = server.loop.now + (parser.isMidRequest ? timeouts.head : timeouts.idle)
+        deadline.responseFinished(now: server.loop.now, nextRequestBegun: parser.isMidRequest, timeouts: timeouts)
         tcp.startReading()
         processRequests()  // returns at once when called from within processRequests' own loop
     }
@@ -298,21 +289,17 @@ final class HTTPServerConnection: TCPConnectionDelegate {
     // MARK: Sweep
 
     /// The sweep's look at this connection at `now`.
-    func sweep(now: UInt64) -> SweepAction {
-        switch writeProgress.check(
-            queuedBytes: tcp.queuedBytes, completedWrites: tcp.completedWrites, now: now, timeout: timeouts.write)
-        {
-        case .stalled:
-            server.logger.debug("dropping a client whose writes stay blocked", metadata: ["connection.id": "\(id)"])
-            return .close
-        case .waiting:
-            return .keep  // deadlines wait until the output is out
-        case .idle:
-            switch mode {
-            case .http: return deadline == 0 || now < deadline ? .keep : .close
-            case .closing(let linger): return linger.isOver(at: now) ? .close : .keep
-            }
+    func sweep(now: UInt64) -> HTTPConnectionDeadline.Verdict {
+        var lingering: Linger?
+        if case .closing(let linger) = mode { lingering = linger }
+        let verdict = deadline.check(
+            now: now, queuedBytes: tcp.queuedBytes, completedWrites: tcp.completedWrites, linger: lingering,
+            timeouts: timeouts)
+        if case .close(let timeout) = verdict {
+            server.logger.debug(
+                "closing a connection at its timeout", metadata: ["connection.id": "\(id)", "timeout": "\(timeout.rawValue)"])
         }
+        return verdict
     }
 }
 

@@ -42,6 +42,11 @@ public struct Linger: Sendable, Equatable {
         if tcp.queuedBytes == 0 { tcp.close() }
     }
 
+    /// A linger whose time ends at `deadline` (0: output still queued), for the deadline tests.
+    init(deadline: UInt64) {
+        self.deadline = deadline
+    }
+
     /// Whether the linger time is over at `now`.
     public func isOver(at now: UInt64) -> Bool {
         deadline != 0 && now >= deadline

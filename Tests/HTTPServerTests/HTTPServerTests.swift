@@ -162,6 +162,26 @@ struct HTTPServerTests {
         }
     }
 
+    /// The write timeout over a real socket (its decisions are HTTPConnectionDeadlineTests'): a
+    /// client that stops reading a large response is dropped once no write completes for 300 ms.
+    @Test func aClientThatStopsReadingIsDroppedAtTheWriteTimeout() throws {
+        var configuration = HTTPServerConfiguration()
+        configuration.timeouts.write = 300
+        let router = TestRouter { _, responder in
+            var head = ResponseHead(status: .ok)
+            head.headers.add("Content-Type", "application/octet-stream")
+            responder.respond(head, body: [UInt8](repeating: 0x61, count: 16 << 20))
+        }
+        try withServer(configuration: configuration, router: router) { server in
+            let socket = try TestSocket(port: server.port, receiveBuffer: 4096)
+            try socket.send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(eventually { server.connectionCount() == 1 })
+            #expect(eventually { server.connectionCount() == 0 }, "the stalled connection was not dropped")
+            let received = try socket.readToEnd()
+            #expect(received.count < 16 << 20)
+        }
+    }
+
     @Test func anUpgradeHandsTheSocketToItsNewOwner() throws {
         /// Echoes every byte back, uppercased: the new protocol.
         final class Echo: TCPConnectionDelegate {
