@@ -192,14 +192,18 @@ final class WebSocketClient: TCPConnectionDelegate {
 
     /// The sweep's look at this client at `now` (pure but for the write counters it reads). The
     /// core passes its timeouts in: thousands of clients are looked at per sweep.
+    ///
+    /// Most clients have nothing queued and nothing due: for them this reads the queue size, the
+    /// mode and the heartbeat, and writes nothing. (An empty queue needs no write check: the drain
+    /// that emptied it already reset ``WriteProgress``.)
     func sweep(now: UInt64, timeouts: BrokerCore.Timeouts) -> SweepAction {
-        switch writeProgress.check(
-            queuedBytes: tcp.queuedBytes, completedWrites: tcp.completedWrites, now: now, timeout: timeouts.write)
+        let queuedBytes = tcp.queuedBytes
+        if queuedBytes > 0,
+            writeProgress.check(
+                queuedBytes: queuedBytes, completedWrites: tcp.completedWrites, now: now, timeout: timeouts.write)
+                == .stalled
         {
-        case .stalled:
             return .close(reason: "writes stay blocked")
-        case .waiting, .idle:
-            break
         }
         switch mode {
         case .closing(let linger):
