@@ -65,6 +65,16 @@ struct HTTPBodyDecoder: Sendable {
         in buffer: [UInt8], readIndex: inout Int, scanner: inout LineScanner, bodyLimit: Int, lineLimit: Int,
         inputEnded: Bool
     ) throws(HTTPFramingError) -> Step? {
+        /// Where the chunked framing's next line (a chunk-size line, or with `ofSection` the whole
+        /// trailer section) ends: CRLF strictly (RFC 9112 §7.1), within `lineLimit`; nil when more
+        /// bytes are needed, ``HTTPFramingError/truncated`` when none will come.
+        func framingEnd(ofSection section: Bool) throws(HTTPFramingError) -> Int? {
+            let end = try scanner.scan(
+                buffer, from: readIndex, untilEmptyLine: section, requireCRLF: true, limit: lineLimit,
+                tooLong: section ? .sectionTooLong : .chunkLineTooLong)
+            if end == nil, inputEnded { throw .truncated }
+            return end
+        }
         while true {
             let available = buffer.count - readIndex
             switch state {
@@ -88,11 +98,7 @@ struct HTTPBodyDecoder: Sendable {
                 return .end
 
             case .chunkSize:
-                guard
-                    let lineEnd = try scanner.scan(
-                        buffer, from: readIndex, untilEmptyLine: false, requireCRLF: true, limit: lineLimit,
-                        tooLong: .chunkLineTooLong)
-                else { return try needMore(inputEnded) }
+                guard let lineEnd = try framingEnd(ofSection: false) else { return nil }
                 let size = try Self.chunkSize(buffer, readIndex..<lineEnd)
                 readIndex = lineEnd
                 if size == 0 {
@@ -120,11 +126,7 @@ struct HTTPBodyDecoder: Sendable {
             case .trailers:
                 // Trailer fields are skipped (RFC 9112 §7.1.2 lets a recipient discard them), but
                 // the section is bounded like a head.
-                guard
-                    let end = try scanner.scan(
-                        buffer, from: readIndex, untilEmptyLine: true, requireCRLF: true, limit: lineLimit,
-                        tooLong: .sectionTooLong)
-                else { return try needMore(inputEnded) }
+                guard let end = try framingEnd(ofSection: true) else { return nil }
                 readIndex = end
                 state = .done
                 return .end

@@ -21,11 +21,12 @@ public final class HTTP1Server {
     public var onStopped: (() -> Void)?
     /// Stopping: no new connections, no keep-alive.
     public private(set) var isStopping = false
+    /// Stopped: every connection is closed and ``onStopped`` has been called.
+    public private(set) var isStopped = false
 
     private var listener: TCPListener?
     private let sweepTimer: LoopTimer
     private var nextConnectionID: UInt64 = 0
-    private var isFinished = false
     /// Every open connection; each knows its index (O(1) removal).
     private(set) var connections: [HTTPServerConnection] = []
 
@@ -99,8 +100,8 @@ public final class HTTP1Server {
     }
 
     private func finish() {
-        guard !isFinished else { return }
-        isFinished = true
+        guard !isStopped else { return }
+        isStopped = true
         sweepTimer.close()
         let callback = onStopped
         onStopped = nil
@@ -111,7 +112,7 @@ public final class HTTP1Server {
 
     private func sweep() {
         let now = loop.now
-        for connection in connections where connection.sweep(now: now) == .close {
+        for connection in connections where connection.sweep(now: now) != .keep {
             // Closing removes it asynchronously (close callback): nothing shifts now.
             connection.tcp.close()
         }

@@ -11,3 +11,12 @@ public enum HTTPRoute {
     /// Answer with this error (a plain-text body naming `detail`) and close the connection.
     case refuse(HTTPStatus, detail: String?)
 }
+
+extension HTTPRoute {
+    /// Whether the body goes to the handler as it arrives (unbounded) rather than collected under
+    /// ``HTTPLimits/maxBodyBytes``.
+    var streamsBody: Bool {
+        if case .stream = self { return true }
+        return false
+    }
+}

@@ -5,21 +5,15 @@ import UVLoop
 /// One HTTP/1.1 connection of an ``HTTP1Server``.
 ///
 /// Loop-bound and small (thousands live at once): no read buffer (reads land in the loop's
-/// shared buffer; the parser keeps only partial input) and no timer (the server's sweep checks
-/// ``deadline``). Requests are parsed event by event: the router decides at each head whether
-/// the body is collected (bounded) for a handler or streamed to one.
+/// shared buffer; the parser keeps only partial input) and no timer (the server's sweep asks its
+/// ``HTTPConnectionDeadline``). Requests are parsed event by event: the router decides at each
+/// head whether the body is collected (bounded) for a handler or streamed to one.
 final class HTTPServerConnection: TCPConnectionDelegate {
-    enum Mode: UInt8 {
+    enum Mode: Equatable {
         /// Reading requests.
         case http
-        /// Error answered or last response sent: discarding input until EOF or the linger deadline.
-        case closing
-    }
-
-    /// What the sweep found.
-    enum SweepAction: Equatable {
-        case keep
-        case close
+        /// Error answered or last response sent: discarding input until EOF or the linger's end.
+        case closing(Linger)
     }
 
     let tcp: TCPConnection
@@ -38,8 +32,9 @@ final class HTTPServerConnection: TCPConnectionDelegate {
     private var isProcessing = false
     /// The peer sent EOF: answer what is in flight, then close.
     private var inputEnded = false
-    /// A request head was delivered and its `.end` is outstanding.
-    private var inRequest = false
+    /// A request head was delivered and its `.end` is outstanding: its body is still arriving (a
+    /// streamed request's response may already be on its way meanwhile).
+    private(set) var requestStillArriving = false
     /// A request whose body is being collected, and who gets it.
     private var collecting: (request: HTTPRequest, target: CollectedTarget)?
     private var bodyReceiver: (any RequestBodyReceiver)?
@@ -51,10 +46,8 @@ final class HTTPServerConnection: TCPConnectionDelegate {
     /// Set after a `101` passed through (``HTTPResponder/switchProtocols(_:receiver:)``): every byte goes there.
     private var tunnel: (any TunnelReceiver)?
 
-    /// End of the head timeout, of the idle timeout or (closing) of the linger, in loop
-    /// milliseconds; 0 means none.
-    private(set) var deadline: UInt64 = 0
-    private var writeProgress = WriteProgress()
+    /// The head, idle and write timeouts (closing: with the mode's ``Linger``).
+    private(set) var deadline: HTTPConnectionDeadline
 
     private enum CollectedTarget {
         case router
@@ -68,7 +61,7 @@ final class HTTPServerConnection: TCPConnectionDelegate {
         self.server = server
         self.id = id
         self.parser = HTTPRequestParser(limits: server.configuration.limits)
-        self.deadline = server.loop.now + server.configuration.timeouts.head
+        self.deadline = HTTPConnectionDeadline(now: server.loop.now, timeouts: server.configuration.timeouts)
     }
 
     // MARK: Reading
@@ -81,17 +74,12 @@ final class HTTPServerConnection: TCPConnectionDelegate {
             tunnel.tunnelReceive(copy)
             return
         }
-        switch mode {
-        case .http:
-            if !parser.isMidRequest, !awaitingResponse {
-                // First byte of a new request: the head timeout starts now.
-                deadline = server.loop.now + timeouts.head
-            }
-            parser.append(bytes)
-            processRequests()
-        case .closing:
-            break  // discarded: we only wait for the peer to go away
+        guard mode == .http else { return }  // closing: discarded, we only wait for the peer to go away
+        if !parser.isMidRequest, !awaitingResponse {
+            deadline.requestBegan(now: server.loop.now, timeouts: timeouts)
         }
+        parser.append(bytes)
+        processRequests()
     }
 
     func connectionDidReachEndOfInput(_ connection: TCPConnection) {
@@ -100,33 +88,28 @@ final class HTTPServerConnection: TCPConnectionDelegate {
             tunnel.tunnelEnded()
             return
         }
-        if inRequest {
+        if requestStillArriving {
             tcp.close()  // the request body was cut short
             return
         }
         switch mode {
         case .http where awaitingResponse:
             break  // answer the request in flight, then close (keep-alive is off after EOF)
-        case .http, .closing:
-            if tcp.queuedBytes > 0 {
-                linger()  // let the queued response reach the peer first
-                deadline = 0
-            } else {
-                tcp.close()
-            }
+        case .http:
+            linger()  // closes at once, or once the queued response has reached the peer
+        case .closing(let linger):
+            linger.inputEnded(tcp)
         }
     }
 
     func connectionDidDrain(_ connection: TCPConnection) {
-        writeProgress.drained()
-        if mode == .closing {
+        deadline.outputDrained()
+        if case .closing(var linger) = mode {
             // Everything we owed is out: now give the peer the linger time to go away (or close
             // at once when it already half-closed).
-            if inputEnded {
-                tcp.close()
-                return
-            }
-            deadline = server.loop.now + timeouts.linger
+            linger.outputDrained(tcp, inputEnded: inputEnded, now: server.loop.now, duration: timeouts.linger)
+            mode = .closing(linger)
+            if inputEnded { return }
         }
         if let responder = streamingResponder, let onWritable = responder.onWritable {
             onWritable()
@@ -155,7 +138,7 @@ final class HTTPServerConnection: TCPConnectionDelegate {
         isProcessing = true
         defer { isProcessing = false }
         while mode == .http, tunnel == nil, !bodyPaused, !tcp.isClosing {
-            if !inRequest, awaitingResponse { return }
+            if !requestStillArriving, awaitingResponse { return }
             let event: HTTPRequestParser.Event
             do throws(HTTPParseError) {
                 guard let next = try parser.nextEvent() else { return }
@@ -181,12 +164,12 @@ final class HTTPServerConnection: TCPConnectionDelegate {
                     tcp.stopReading()
                 }
             case .end:
-                inRequest = false
+                requestStillArriving = false
                 // Input waits while the response is in flight (bounded buffering); responseFinished resumes it.
                 if let (request, target) = collecting {
                     collecting = nil
                     awaitingResponse = true
-                    deadline = 0  // the head timeout covered the collected body too
+                    deadline.handlerTookOver()  // the head timeout covered the collected body too
                     tcp.stopReading()
                     let responder = HTTPResponder(request: request.head, connection: self)
                     currentResponder = responder
@@ -212,12 +195,11 @@ final class HTTPServerConnection: TCPConnectionDelegate {
 
     /// A head: the router says who takes the request.
     private func begin(_ head: RequestHead) {
-        inRequest = true
+        requestStillArriving = true
         let route = server.router?.route(head) ?? .refuse(.serviceUnavailable, detail: "The server is not ready.")
-        // A body declared larger than a collected request may be is refused from the head alone,
-        // before anything else is looked at (only streamed requests may be larger).
-        if case .stream = route {
-        } else if let length = head.headers["Content-Length"].flatMap({ Int($0) }),
+        // Only a streamed request may have a body larger than the limit: for every other route (a
+        // refusal too) a larger declared body is a 413 from the head alone, before the route's answer.
+        if !route.streamsBody, let length = head.headers["Content-Length"].flatMap({ Int($0) }),
             length > server.configuration.limits.maxBodyBytes
         {
             fail(status: .payloadTooLarge)
@@ -230,7 +212,7 @@ final class HTTPServerConnection: TCPConnectionDelegate {
             collecting = (HTTPRequest(head: head), target)
         case .stream(let handler):
             awaitingResponse = true
-            deadline = 0  // the handler takes over (a body may stream for as long as it takes)
+            deadline.handlerTookOver()  // a body may stream for as long as it takes
             let responder = HTTPResponder(request: head, connection: self)
             currentResponder = responder
             bodyReceiver = handler.handle(head: head, responder: responder)
@@ -256,8 +238,8 @@ final class HTTPServerConnection: TCPConnectionDelegate {
     func startTunnel(_ receiver: any TunnelReceiver) -> [UInt8] {
         tunnel = receiver
         awaitingResponse = true
-        deadline = 0
-        inRequest = false
+        deadline.handlerTookOver()
+        requestStillArriving = false
         bodyReceiver = nil
         tcp.startReading()  // reading paused when the upgrade request ended
         return parser.takeBufferedBytes()
@@ -273,21 +255,18 @@ final class HTTPServerConnection: TCPConnectionDelegate {
         return UpgradedConnection(tcp: tcp, bufferedBytes: buffered, id: id)
     }
 
-    /// A streamed request's body is still coming in (its response may already be on its way).
-    var requestStillArriving: Bool { inRequest }
-
     /// Called by responders when a response is complete.
     func responseFinished(keepAlive: Bool) {
         awaitingResponse = false
-        if !inRequest { currentResponder = nil }
+        if !requestStillArriving { currentResponder = nil }
         guard mode == .http, !tcp.isClosing else { return }
         // Answered before its body ended (the app answered early, a 504, a 502): the rest of the
         // body is discarded by lingering, never buffered; the connection cannot be reused.
-        if !keepAlive || inputEnded || inRequest {
+        if !keepAlive || inputEnded || requestStillArriving {
             linger()
             return
         }
-        deadline = server.loop.now + (parser.isMidRequest ? timeouts.head : timeouts.idle)
+        deadline.responseFinished(now: server.loop.now, nextRequestBegun: parser.isMidRequest, timeouts: timeouts)
         tcp.startReading()
         processRequests()  // returns at once when called from within processRequests' own loop
     }
@@ -303,30 +282,24 @@ final class HTTPServerConnection: TCPConnectionDelegate {
     /// Half-closes after the queued output and discards input until EOF or a short deadline, so
     /// the peer reads our last response instead of a reset (closing with unread input sends RST).
     func linger() {
-        guard mode != .closing else { return }
-        mode = .closing
-        tcp.shutdown()
-        if !inputEnded { tcp.startReading() }  // discard input so the peer's close is seen
-        // The linger time starts once our output is out (see connectionDidDrain); until then the
-        // write timeout guards a peer that stops reading.
-        deadline = tcp.queuedBytes > 0 ? 0 : server.loop.now + timeouts.linger
+        guard mode == .http else { return }
+        mode = .closing(Linger(starting: tcp, inputEnded: inputEnded, now: server.loop.now, duration: timeouts.linger))
     }
 
     // MARK: Sweep
 
     /// The sweep's look at this connection at `now`.
-    func sweep(now: UInt64) -> SweepAction {
-        switch writeProgress.check(
-            queuedBytes: tcp.queuedBytes, completedWrites: tcp.completedWrites, now: now, timeout: timeouts.write)
-        {
-        case .stalled:
-            server.logger.debug("dropping a client whose writes stay blocked", metadata: ["connection.id": "\(id)"])
-            return .close
-        case .waiting:
-            return .keep  // deadlines wait until the output is out
-        case .idle:
-            return deadline == 0 || now < deadline ? .keep : .close
+    func sweep(now: UInt64) -> HTTPConnectionDeadline.Verdict {
+        var lingering: Linger?
+        if case .closing(let linger) = mode { lingering = linger }
+        let verdict = deadline.check(
+            now: now, queuedBytes: tcp.queuedBytes, completedWrites: tcp.completedWrites, linger: lingering,
+            timeouts: timeouts)
+        if case .close(let timeout) = verdict {
+            server.logger.debug(
+                "closing a connection at its timeout", metadata: ["connection.id": "\(id)", "timeout": "\(timeout.rawValue)"])
         }
+        return verdict
     }
 }
 

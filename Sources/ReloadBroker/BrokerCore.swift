@@ -41,8 +41,9 @@ final class BrokerCore: HTTPRouter {
     /// Open WebSocket clients: the broadcast list.
     private(set) var sockets: [WebSocketClient] = []
 
-    private(set) var isStopping = false
-    private var serverStopped = false
+    /// Stopping (``beginStop()`` ran): the server's state is the one source of truth.
+    var isStopping: Bool { server.isStopping }
+    /// Everything closed: the server, the clients, the timers and watchers.
     private var isFinished = false
 
     /// Frames encoded once and shared by every client.
@@ -102,10 +103,7 @@ final class BrokerCore: HTTPRouter {
         self.sweepTimer = LoopTimer(loop: loop)
         server.router = self
         server.responseFilter = injection
-        server.onStopped = { [unowned self] in
-            self.serverStopped = true
-            self.finishIfDone()
-        }
+        server.onStopped = { [unowned self] in self.finishIfDone() }
         sweepTimer.start(after: timeouts.sweep, repeatEvery: timeouts.sweep) { [unowned self] in self.sweep() }
         if isPrimary, let watch = configuration.watch {
             fileWatcher = FileWatcher(loop: loop, configuration: watch, logger: logger) { [unowned self] paths in
@@ -326,8 +324,7 @@ final class BrokerCore: HTTPRouter {
     /// Graceful stop: no new connections, close frames to every client, then everything closed
     /// within the grace period, however many clients there are.
     func beginStop() {
-        guard !isStopping, !isFinished else { return }
-        isStopping = true
+        guard !server.isStopping else { return }
         for attachment in attachments { attachment.stop() }
         cluster?.stop()
         let goingAway = SharedBuffer(WebSocketFrameEncoder.close(code: .goingAway, reason: "broker stopping"))
@@ -337,12 +334,14 @@ final class BrokerCore: HTTPRouter {
         timer.start(after: timeouts.stop) { [unowned self] in
             for client in self.clients { client.tcp.close() }
         }
-        server.stop()  // last: with nothing open it finishes at once, closing the timers above
+        // Last: it is what marks the core stopping, and with nothing open it finishes at once,
+        // closing the timers above.
+        server.stop()
         finishIfDone()
     }
 
     private func finishIfDone() {
-        guard isStopping, serverStopped, clients.isEmpty, !isFinished else { return }
+        guard server.isStopped, clients.isEmpty, !isFinished else { return }
         isFinished = true
         sweepTimer.close()
         stopTimer?.close()

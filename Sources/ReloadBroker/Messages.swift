@@ -1,3 +1,5 @@
+import HTTPCodec
+
 /// The broker's tiny message protocol: JSON text frames, server to client.
 ///
 /// ```
@@ -40,25 +42,21 @@ enum Messages {
 
     /// Escapes a string for a JSON string literal (RFC 8259 §7).
     static func jsonEscaped(_ value: String) -> String {
-        var result = ""
-        result.reserveCapacity(value.utf8.count)
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case "<": result += "\\u003c"  // safe inside HTML too
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
+        jsonEscapes.escape(value)
+    }
+
+    /// RFC 8259 §7: `"`, `\\` and the control characters (the short forms where there are
+    /// some), and `<` too, so a string is safe inside an HTML `<script>` as well.
+    private static let jsonEscapes = ASCIIEscapes { byte in
+        switch byte {
+        case UInt8(ascii: "\""): #"\""#
+        case UInt8(ascii: "\\"): #"\\"#
+        case UInt8(ascii: "\n"): #"\n"#
+        case UInt8(ascii: "\r"): #"\r"#
+        case UInt8(ascii: "\t"): #"\t"#
+        case UInt8(ascii: "<"): #"\u003c"#
+        case 0..<0x20: #"\u00"# + (byte < 0x10 ? "0" : "") + String(byte, radix: 16)
+        default: nil
         }
-        return result
     }
 }

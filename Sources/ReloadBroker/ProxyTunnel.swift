@@ -11,13 +11,15 @@ final class ProxyTunnel: TunnelReceiver, TCPConnectionDelegate {
     /// Reading the client is paused until the app's side drains.
     private var clientPaused = false
 
-    private enum State {
+    private enum State: Equatable {
         case open
-        /// The client shut down its sending half; the app may still send.
-        case clientEnded
-        /// The app shut down its sending half; the client may still send.
-        case appEnded
+        /// One side shut down its sending half; the other may still send.
+        case halfClosed(by: Side)
         case closed
+    }
+
+    private enum Side {
+        case client, app
     }
 
     init(upstream: TCPConnection, responder: HTTPResponder) {
@@ -53,13 +55,7 @@ final class ProxyTunnel: TunnelReceiver, TCPConnectionDelegate {
     }
 
     func tunnelEnded() {
-        switch state {
-        case .appEnded: close(abortingClient: true)
-        case .open, .clientEnded:
-            state = .clientEnded
-            upstream.shutdown()
-        case .closed: break
-        }
+        ended(.client)
     }
 
     func connectionDidDrain(_ connection: TCPConnection) {
@@ -79,17 +75,30 @@ final class ProxyTunnel: TunnelReceiver, TCPConnectionDelegate {
     }
 
     func connectionDidReachEndOfInput(_ connection: TCPConnection) {
-        switch state {
-        case .clientEnded: close(abortingClient: true)
-        case .open, .appEnded:
-            state = .appEnded
-            responder.shutdownTunnel()
-        case .closed: break
-        }
+        ended(.app)
     }
 
     func connectionDidClose(_ connection: TCPConnection, error: UVError?) {
         close(abortingClient: true)
+    }
+
+    // MARK: Ending
+
+    /// `side` shut down its sending half: the half-close is passed on to the other side, and once
+    /// both have, the tunnel closes.
+    private func ended(_ side: Side) {
+        switch state {
+        case .halfClosed(let first) where first != side:
+            close(abortingClient: true)
+        case .open, .halfClosed:
+            state = .halfClosed(by: side)
+            switch side {
+            case .client: upstream.shutdown()
+            case .app: responder.shutdownTunnel()
+            }
+        case .closed:
+            break
+        }
     }
 
     /// Closes the app's connection, and the client's unless it is gone already.

@@ -10,11 +10,11 @@ import WebSocketCodec
 /// loop's shared buffer; the parser keeps only partial input), no timer (the core's sweep checks
 /// the heartbeat, write stalls and the linger deadline).
 final class WebSocketClient: TCPConnectionDelegate {
-    enum Mode: UInt8 {
+    enum Mode: Equatable {
         /// In the core's broadcast list.
         case open
-        /// Close frame sent: discarding input until EOF or the linger deadline.
-        case closing
+        /// Close frame sent: discarding input until EOF or the linger's end.
+        case closing(Linger)
     }
 
     /// What the sweep does with a client.
@@ -44,8 +44,6 @@ final class WebSocketClient: TCPConnectionDelegate {
     private var closeFrameSent = false
     /// When it was last heard from, and whether our ping is outstanding.
     private var heartbeat: Heartbeat
-    /// Closing: end of the linger (0: our output is not out yet).
-    private(set) var deadline: UInt64 = 0
     private var writeProgress = WriteProgress()
     /// The latest broadcast that could not be written because earlier output was still queued.
     var pending: PendingBroadcast?
@@ -72,30 +70,26 @@ final class WebSocketClient: TCPConnectionDelegate {
     // MARK: Reading
 
     func connection(_ connection: TCPConnection, didRead bytes: Span<UInt8>) {
-        switch mode {
-        case .open:
-            heartbeat.heard(at: core.loop.now)
-            parser.append(bytes)
-            processFrames()
-        case .closing:
-            break  // discarded: we only wait for the peer to go away
-        }
+        guard mode == .open else { return }  // closing: discarded, we only wait for the peer to go away
+        heartbeat.heard(at: core.loop.now)
+        parser.append(bytes)
+        processFrames()
     }
 
     func connectionDidReachEndOfInput(_ connection: TCPConnection) {
         inputEnded = true
-        if mode == .closing, tcp.queuedBytes > 0 { return }  // our close frame first
-        tcp.close()
+        switch mode {
+        case .open: tcp.close()
+        case .closing(let linger): linger.inputEnded(tcp)  // our close frame first
+        }
     }
 
     func connectionDidDrain(_ connection: TCPConnection) {
         writeProgress.drained()
-        if mode == .closing {
-            if inputEnded {
-                tcp.close()
-                return
-            }
-            deadline = core.loop.now + core.timeouts.linger
+        if case .closing(var linger) = mode {
+            linger.outputDrained(tcp, inputEnded: inputEnded, now: core.loop.now, duration: core.timeouts.linger)
+            mode = .closing(linger)
+            return  // nothing is sent after the close frame
         }
         if let pending {
             self.pending = nil
@@ -161,16 +155,9 @@ final class WebSocketClient: TCPConnectionDelegate {
 
     /// Half-closes after the close frame and discards input until EOF or the linger deadline.
     private func linger() {
-        guard mode != .closing else { return }
+        guard mode == .open else { return }
         core.unregisterSocket(self)
-        mode = .closing
-        tcp.shutdown()
-        if inputEnded {
-            if tcp.queuedBytes == 0 { tcp.close() }
-            return
-        }
-        tcp.startReading()
-        deadline = tcp.queuedBytes > 0 ? 0 : core.loop.now + core.timeouts.linger
+        mode = .closing(Linger(starting: tcp, inputEnded: inputEnded, now: core.loop.now, duration: core.timeouts.linger))
     }
 
     /// Writes a frame now, or drops a client whose queue is over the limit.
@@ -205,20 +192,23 @@ final class WebSocketClient: TCPConnectionDelegate {
 
     /// The sweep's look at this client at `now` (pure but for the write counters it reads). The
     /// core passes its timeouts in: thousands of clients are looked at per sweep.
+    ///
+    /// Most clients have nothing queued and nothing due: for them this reads the queue size, the
+    /// mode and the heartbeat, and writes nothing. (An empty queue needs no write check: the drain
+    /// that emptied it already reset ``WriteProgress``.)
     func sweep(now: UInt64, timeouts: BrokerCore.Timeouts) -> SweepAction {
-        switch writeProgress.check(
-            queuedBytes: tcp.queuedBytes, completedWrites: tcp.completedWrites, now: now, timeout: timeouts.write)
+        let queuedBytes = tcp.queuedBytes
+        if queuedBytes > 0,
+            writeProgress.check(
+                queuedBytes: queuedBytes, completedWrites: tcp.completedWrites, now: now, timeout: timeouts.write)
+                == .stalled
         {
-        case .stalled:
             return .close(reason: "writes stay blocked")
-        case .waiting where mode == .closing:
-            return .keep  // the linger starts once the close frame is out
-        case .waiting, .idle:
-            break
         }
         switch mode {
-        case .closing:
-            return deadline == 0 || now < deadline ? .keep : .close(reason: "linger over")
+        case .closing(let linger):
+            // Not over while the close frame is queued: the linger starts once it is out.
+            return linger.isOver(at: now) ? .close(reason: "linger over") : .keep
         case .open:
             switch heartbeat.check(now: now, pingInterval: timeouts.ping, pongTimeout: timeouts.pong) {
             case .alive: return .keep

@@ -126,6 +126,15 @@ public final class EventLoop {
     static func from(_ loop: UnsafeMutablePointer<uv_loop_t>) -> EventLoop {
         Unmanaged<EventLoop>.fromOpaque(loop.pointee.data).takeUnretainedValue()
     }
+
+    /// `uv_read_start` on a stream of this loop, every read landing in the loop's one buffer.
+    static func startReading(_ stream: UnsafeMutablePointer<uv_stream_t>, onRead: uv_read_cb) -> Int32 {
+        uv_read_start(stream, { handle, _, buffer in
+            let loop = EventLoop.from(handle!.pointee.loop)
+            buffer!.pointee = uv_buf_init(
+                loop.readBuffer.baseAddress!.assumingMemoryBound(to: CChar.self), UInt32(loop.readBuffer.count))
+        }, onRead)
+    }
 }
 
 /// The thread-safe door into an ``EventLoop``: queue work from any thread; it

@@ -32,14 +32,10 @@ public final class OutputPipe: LoopHandle {
 
     func startReading() {
         guard !isClosing else { return }
-        let status = uv_read_start(streamHandle, { handle, _, buffer in
-            let loop = EventLoop.from(handle!.pointee.loop)
-            buffer!.pointee = uv_buf_init(
-                loop.readBuffer.baseAddress!.assumingMemoryBound(to: CChar.self), UInt32(loop.readBuffer.count))
-        }, { stream, count, buffer in
+        let status = EventLoop.startReading(streamHandle) { stream, count, buffer in
             let pipe = LoopHandle.object(stream!.pointee.data, as: OutputPipe.self)
             pipe.didRead(count: count, base: buffer!.pointee.base)
-        })
+        }
         if status < 0 { close() }
     }
 

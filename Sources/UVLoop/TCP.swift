@@ -22,9 +22,15 @@ public final class TCPConnection: LoopHandle {
     /// The owner; released when the connection closes.
     public var delegate: (any TCPConnectionDelegate)?
     /// Bytes handed to libuv that have not reached the kernel yet.
-    public private(set) var queuedBytes = 0
+    public var queuedBytes: Int { queuedByteCount }
     /// Queued writes completed so far (a progress counter for stall detection).
-    public private(set) var completedWrites = 0
+    public var completedWrites: Int { completedWriteCount }
+    // Private storage behind public getters: other modules (the sweeps read both of every
+    // connection, thousands per tick) call a getter instead of reading a public stored class
+    // property, which costs a dynamic exclusivity check per read; within UVLoop every access is
+    // instantaneous, so the optimizer drops the check.
+    private var queuedByteCount = 0
+    private var completedWriteCount = 0
     private var closeError: UVError?
 
     /// What happened to one write.
@@ -53,14 +59,10 @@ public final class TCPConnection: LoopHandle {
     public func startReading() {
         guard !isClosing, !isReading else { return }
         isReading = true
-        let status = uv_read_start(stream, { handle, _, buffer in
-            let loop = EventLoop.from(handle!.pointee.loop)
-            buffer!.pointee = uv_buf_init(
-                loop.readBuffer.baseAddress!.assumingMemoryBound(to: CChar.self), UInt32(loop.readBuffer.count))
-        }, { stream, count, buffer in
+        let status = EventLoop.startReading(stream) { stream, count, buffer in
             let connection = LoopHandle.object(stream!.pointee.data, as: TCPConnection.self)
             connection.didRead(count: count, base: buffer!.pointee.base)
-        })
+        }
         if status < 0 { fail(UVError(code: status, operation: "uv_read_start")) }
     }
 
@@ -97,7 +99,7 @@ public final class TCPConnection: LoopHandle {
             return .failed
         }
         var offset = 0
-        if queuedBytes == 0 {
+        if queuedByteCount == 0 {
             var descriptor = uv_buf_init(
                 buffer.storage.baseAddress!.assumingMemoryBound(to: CChar.self), UInt32(buffer.count))
             let written = Int(uv_try_write(stream, &descriptor, 1))
@@ -133,17 +135,17 @@ public final class TCPConnection: LoopHandle {
             fail(UVError(code: status, operation: "uv_write"))
             return false
         }
-        queuedBytes += request.length
+        queuedByteCount += request.length
         return true
     }
 
     private func didWrite(_ length: Int, status: Int32) {
-        queuedBytes -= length
-        completedWrites &+= 1
+        queuedByteCount -= length
+        completedWriteCount &+= 1
         if status < 0 {
             let error = UVError(code: status, operation: "write")
             if !error.isCancelled { fail(error) }
-        } else if queuedBytes == 0, !isClosing {
+        } else if queuedByteCount == 0, !isClosing {
             delegate?.connectionDidDrain(self)
         }
     }

@@ -9,8 +9,8 @@ func makeBroker(_ configuration: BrokerConfiguration, logger: Logger) throws -> 
     } catch {
         printError("reload-broker: \(error)")
         switch error {
-        case .addressInUse: throw ExitCode(ExitStatus.addressInUse)
-        default: throw ExitCode(ExitStatus.cannotListen)
+        case .addressInUse: throw ExitStatus.addressInUse.exitCode
+        default: throw ExitStatus.cannotListen.exitCode
         }
     }
 }

@@ -1,17 +1,22 @@
+import ArgumentParser
+
 /// Distinct exit statuses, so scripts can tell failures apart.
-enum ExitStatus {
-    /// The port is taken.
-    static let addressInUse: Int32 = 3
-    /// Any other failure to start listening.
-    static let cannotListen: Int32 = 4
-    /// `--root` is missing or not a folder.
-    static let rootMissing: Int32 = 5
-    /// A `--watch` path does not exist.
-    static let watchPathMissing: Int32 = 6
+enum ExitStatus: Int32 {
     /// `trigger`: the broker took the reload but no page was connected.
-    static let noClients: Int32 = 1
+    case noClients = 1
+    /// The port is taken.
+    case addressInUse = 3
+    /// Any other failure to start listening.
+    case cannotListen = 4
+    /// `--root` is missing or not a folder.
+    case rootMissing = 5
+    /// A `--watch` path does not exist.
+    case watchPathMissing = 6
     /// `trigger`: no broker answered at the URL.
-    static let brokerUnreachable: Int32 = 7
+    case brokerUnreachable = 7
     /// `trigger`: the broker refused (token, origin) or answered an error.
-    static let triggerRefused: Int32 = 8
+    case triggerRefused = 8
+
+    /// What a command throws to exit with this status.
+    var exitCode: ExitCode { ExitCode(rawValue) }
 }

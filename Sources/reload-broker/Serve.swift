@@ -37,7 +37,7 @@ struct Serve: ParsableCommand {
                 handler = try StaticFileHandler(root: root, logger: logger)
             } catch {
                 printError("reload-broker: cannot serve: \(error)")
-                throw ExitCode(ExitStatus.rootMissing)
+                throw ExitStatus.rootMissing.exitCode
             }
             configuration.fallback = handler
             watched = noWatch ? [] : (watch.paths.isEmpty ? [root] : watch.paths)

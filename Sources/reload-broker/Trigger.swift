@@ -42,15 +42,15 @@ struct Trigger: ParsableCommand {
         switch try client.send(timeoutMilliseconds: UInt64(timeout * 1000)) {
         case .failed(let message):
             printError("reload-broker: no broker answered at \(url): \(message)")
-            throw ExitCode(ExitStatus.brokerUnreachable)
+            throw ExitStatus.brokerUnreachable.exitCode
         case .answered(let status, let text):
             guard status == 200 else {
                 printError("reload-broker: the broker refused the trigger (\(status)): \(text.split(separator: "\n").first ?? "")")
-                throw ExitCode(ExitStatus.triggerRefused)
+                throw ExitStatus.triggerRefused.exitCode
             }
             let clients = Int(Self.field("clients", in: text) ?? "") ?? 0
             if !quiet { print("reload-broker: reload sent to \(clients) client\(clients == 1 ? "" : "s")") }
-            if clients == 0 { throw ExitCode(ExitStatus.noClients) }
+            if clients == 0 { throw ExitStatus.noClients.exitCode }
         }
     }
 

@@ -27,7 +27,7 @@ struct WatchOptions: ParsableArguments {
         for path in paths {
             guard let real = WatchConfiguration.canonicalPath(path) else {
                 printError("reload-broker: cannot watch \(path): no such file or folder")
-                throw ExitCode(ExitStatus.watchPathMissing)
+                throw ExitStatus.watchPathMissing.exitCode
             }
             resolved.append(real)
         }

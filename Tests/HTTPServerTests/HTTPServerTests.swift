@@ -130,6 +130,58 @@ struct HTTPServerTests {
         }
     }
 
+    /// The body limit is the server's: a declared body over it is a 413 from the head alone (no
+    /// byte of it sent), on every route but a streamed one, and before a refusal's own answer.
+    @Test func aDeclaredBodyOverTheLimitIs413FromTheHeadOnEveryRouteButAStream() throws {
+        var configuration = HTTPServerConfiguration()
+        configuration.limits.maxBodyBytes = 1000
+        let router = TestRouter(
+            route: { head in
+                switch head.path {
+                case "/stream": .stream(CountingHandler())
+                case "/refused": .refuse(.forbidden, detail: "not you")
+                default: .router
+                }
+            },
+            handle: { _, _ in Issue.record("a collected request over the limit reached its handler") })
+        try withServer(configuration: configuration, router: router) { server in
+            for path in ["/", "/refused"] {
+                let socket = try TestSocket(port: server.port)
+                try socket.send("POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Length: 1001\r\n\r\n")
+                var reader = TestResponseReader()
+                #expect(try reader.next(from: socket).status == 413, "\(path)")
+                #expect(try socket.readToEnd().isEmpty)
+            }
+            let socket = try TestSocket(port: server.port)
+            try socket.send("POST /stream HTTP/1.1\r\nHost: x\r\nContent-Length: 1001\r\n\r\n")
+            try socket.send([UInt8](repeating: 1, count: 1001))
+            var reader = TestResponseReader()
+            let streamed = try reader.next(from: socket)
+            #expect(streamed.status == 200)
+            #expect(streamed.text == "1001")
+        }
+    }
+
+    /// The write timeout over a real socket (its decisions are HTTPConnectionDeadlineTests'): a
+    /// client that stops reading a large response is dropped once no write completes for 300 ms.
+    @Test func aClientThatStopsReadingIsDroppedAtTheWriteTimeout() throws {
+        var configuration = HTTPServerConfiguration()
+        configuration.timeouts.write = 300
+        let router = TestRouter { _, responder in
+            var head = ResponseHead(status: .ok)
+            head.headers.add("Content-Type", "application/octet-stream")
+            responder.respond(head, body: [UInt8](repeating: 0x61, count: 16 << 20))
+        }
+        try withServer(configuration: configuration, router: router) { server in
+            let socket = try TestSocket(port: server.port, receiveBuffer: 4096)
+            try socket.send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(eventually { server.connectionCount() == 1 })
+            #expect(eventually { server.connectionCount() == 0 }, "the stalled connection was not dropped")
+            let received = try socket.readToEnd()
+            #expect(received.count < 16 << 20)
+        }
+    }
+
     @Test func anUpgradeHandsTheSocketToItsNewOwner() throws {
         /// Echoes every byte back, uppercased: the new protocol.
         final class Echo: TCPConnectionDelegate {

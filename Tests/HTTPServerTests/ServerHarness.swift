@@ -1,3 +1,4 @@
+import Dispatch
 import HTTPCodec
 import HTTPServer
 import Logging
@@ -40,6 +41,17 @@ final class ServerHarness: Sendable {
             detached.loop.run()
             detached.loop.close()  // traps if a handle is still open
         }
+    }
+
+    /// The server's open connections, read on its loop.
+    func connectionCount() -> Int {
+        final class Result: @unchecked Sendable { var count = -1 }  // written before the signal, read after the wait
+        let result = Result()
+        let done = DispatchSemaphore(value: 0)
+        let server = self.server
+        guard executor.execute({ result.count = server.value.0.connectionCount; done.signal() }) else { return -1 }
+        done.wait()
+        return result.count
     }
 
     /// Stops the server and waits until its loop has ended with every handle closed.
