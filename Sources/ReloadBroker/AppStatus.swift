@@ -34,8 +34,8 @@ public struct AppStatus: Sendable, Equatable {
         case .notStarted: "The app has not started yet."
         case .running: "The app is running (pid \(pid.map(String.init) ?? "?")) but does not answer yet."
         case .restarting: "The app is restarting."
-        case .exited(let exit):
-            exit.signal != 0 ? "The app was killed by signal \(exit.signal)." : "The app exited with status \(exit.status)."
+        case .exited(.killed(let signal)): "The app was killed by signal \(signal)."
+        case .exited(.exited(let status)): "The app exited with status \(status)."
         case .failedToStart(let reason): "The app could not be started: \(reason)."
         case .stopped: "The broker is stopping the app."
         }
@@ -48,7 +48,8 @@ public struct AppStatus: Sendable, Equatable {
         case .notStarted: state = "n"
         case .running: state = "r\(pid ?? 0)"
         case .restarting: state = "R"
-        case .exited(let exit): state = "x\(exit.status).\(exit.signal)"
+        case .exited(.exited(let status)): state = "x\(status)"
+        case .exited(.killed(let signal)): state = "k\(signal)"
         case .failedToStart: state = "f"
         case .stopped: state = "s"
         }
@@ -63,7 +64,8 @@ public struct AppStatus: Sendable, Equatable {
         case .notStarted: fields.append(#""state":"not-started""#)
         case .running: fields.append(#""state":"running","pid":\#(pid ?? 0)"#)
         case .restarting: fields.append(#""state":"restarting""#)
-        case .exited(let exit): fields.append(#""state":"exited","status":\#(exit.status),"signal":\#(exit.signal)"#)
+        case .exited(.exited(let status)): fields.append(#""state":"exited","status":\#(status),"signal":0"#)
+        case .exited(.killed(let signal)): fields.append(#""state":"exited","status":0,"signal":\#(signal)"#)
         case .failedToStart: fields.append(#""state":"failed-to-start""#)
         case .stopped: fields.append(#""state":"stopped""#)
         }

@@ -13,19 +13,22 @@ import CLibUV
 /// after it. The pipes close at end of input (every writer gone) or with ``closeOutput()``.
 public final class SpawnedProcess: LoopHandle {
     /// How a child ended.
-    public struct Exit: Sendable, Equatable, CustomStringConvertible {
-        /// The exit status (0 when killed by a signal).
-        public var status: Int64
-        /// The signal that killed it, 0 when it exited.
-        public var signal: Int32
+    public enum Exit: Sendable, Equatable, CustomStringConvertible {
+        /// It exited by itself, with this status.
+        case exited(status: Int64)
+        /// A signal ended it.
+        case killed(signal: Int32)
 
-        public init(status: Int64, signal: Int32) {
-            self.status = status
-            self.signal = signal
+        /// From libuv's exit callback, which gives both (the signal 0 when it exited).
+        init(status: Int64, signal: Int32) {
+            self = signal != 0 ? .killed(signal: signal) : .exited(status: status)
         }
 
         public var description: String {
-            signal != 0 ? "killed by signal \(signal)" : "exited with status \(status)"
+            switch self {
+            case .exited(let status): "exited with status \(status)"
+            case .killed(let signal): "killed by signal \(signal)"
+            }
         }
     }
 

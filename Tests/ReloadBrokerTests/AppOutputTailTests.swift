@@ -96,7 +96,7 @@ struct AppStatusPageTests {
         output.append(Array("MARKER-1234\n<script>alert(1)</script>\n".utf8), from: .standardError)
         output.append(Array("plain & simple\n".utf8), from: .standardOutput)
         return AppStatus(
-            command: "python3 app.py --name \"x\"", state: .exited(.init(status: 1, signal: 0)), pid: nil, run: 1,
+            command: "python3 app.py --name \"x\"", state: .exited(.exited(status: 1)), pid: nil, run: 1,
             output: output)
     }
 
@@ -122,7 +122,7 @@ struct AppStatusPageTests {
 
     @Test func aSignalIsNamedAndTheTagChangesWithTheOutput() {
         var status = crashed()
-        status.state = .exited(.init(status: 0, signal: 9))
+        status.state = .exited(.killed(signal: 9))
         #expect(status.summary == "The app was killed by signal 9.")
         let tag = status.tag
         status.output.append(Array("more\n".utf8), from: .standardOutput)

@@ -17,7 +17,7 @@ struct SpawnedProcessTests {
             pid = child.pid
         }
         #expect(pid > 0)
-        #expect(exit == SpawnedProcess.Exit(status: 3, signal: 0))
+        #expect(exit == .exited(status: 3))
     }
 
     @Test func aSignalledChildReportsTheSignal() throws {
@@ -32,7 +32,7 @@ struct SpawnedProcessTests {
             }
             #expect(child?.signal(SIGTERM) == true)
         }
-        #expect(exit == SpawnedProcess.Exit(status: 0, signal: SIGTERM))
+        #expect(exit == .killed(signal: SIGTERM))
         #expect(!signalledAfterExit)  // gone: nothing is sent
     }
 
@@ -51,7 +51,7 @@ struct SpawnedProcessTests {
                     finish()
                 })
         }
-        #expect(exit == SpawnedProcess.Exit(status: 0, signal: 0))
+        #expect(exit == .exited(status: 0))
         #expect(String(decoding: output[.standardOutput] ?? [], as: UTF8.self) == "uvloop-test out\n")
         #expect(String(decoding: output[.standardError] ?? [], as: UTF8.self) == "uvloop-test err\n")
     }
