@@ -61,6 +61,20 @@ struct HTTPBodyDecoder: Sendable {
     /// ``HTTPFramingError/bodyTooLarge`` before its data arrives. `lineLimit` bounds a chunk-size line
     /// and the trailer section. With `inputEnded`, running out of bytes ends a close-delimited body
     /// and is ``HTTPFramingError/truncated`` for the others.
+    /// The next step, with a framing error as the calling parser reports it (`map`).
+    mutating func next<Mapped: Error>(
+        in buffer: [UInt8], readIndex: inout Int, scanner: inout LineScanner, bodyLimit: Int, lineLimit: Int,
+        inputEnded: Bool, mappingErrors map: (HTTPFramingError) -> Mapped
+    ) throws(Mapped) -> Step? {
+        do {
+            return try next(
+                in: buffer, readIndex: &readIndex, scanner: &scanner, bodyLimit: bodyLimit, lineLimit: lineLimit,
+                inputEnded: inputEnded)
+        } catch {
+            throw map(error)
+        }
+    }
+
     mutating func next(
         in buffer: [UInt8], readIndex: inout Int, scanner: inout LineScanner, bodyLimit: Int, lineLimit: Int,
         inputEnded: Bool

@@ -282,11 +282,9 @@ public struct HTTPRequestParser: Sendable {
             return .end
 
         case .body(var decoder):
-            let step = try HTTPFramingError.mapped(HTTPParseError.init) { () throws(HTTPFramingError) in
-                try decoder.next(
-                    in: buffer, readIndex: &readIndex, scanner: &scanner, bodyLimit: bodyLimit,
-                    lineLimit: limits.maxHeadBytes, inputEnded: false)
-            }
+            let step = try decoder.next(
+                in: buffer, readIndex: &readIndex, scanner: &scanner, bodyLimit: bodyLimit,
+                lineLimit: limits.maxHeadBytes, inputEnded: false, mappingErrors: HTTPParseError.init)
             state = .body(decoder)
             switch step {
             case nil: return nil

@@ -164,11 +164,9 @@ public struct HTTPResponseParser: Sendable {
             state = .head
             return .end
         case .body(var decoder):
-            let step = try HTTPFramingError.mapped(HTTPResponseParseError.init) { () throws(HTTPFramingError) in
-                try decoder.next(
-                    in: buffer, readIndex: &readIndex, scanner: &scanner, bodyLimit: .max, lineLimit: maxHeadBytes,
-                    inputEnded: inputEnded)
-            }
+            let step = try decoder.next(
+                in: buffer, readIndex: &readIndex, scanner: &scanner, bodyLimit: .max, lineLimit: maxHeadBytes,
+                inputEnded: inputEnded, mappingErrors: HTTPResponseParseError.init)
             state = .body(decoder)
             switch step {
             case nil: return nil
