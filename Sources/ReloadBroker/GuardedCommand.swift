@@ -5,7 +5,7 @@ import UVLoop
 /// and ``CommandRunningHandler`` are given by the `reload-broker` tool.
 ///
 /// The guard is the front end's own executable again: it routes the hidden ``subcommand`` to
-/// ``run(command:gracePeriodMilliseconds:)``.
+/// ``run(command:gracePeriodMilliseconds:waitsForStart:)``.
 public enum GuardedCommand {
     /// The name of the guard's hidden subcommand (`reload-broker __exec-guard ...`).
     public static let subcommand = ExecGuard.subcommand
