@@ -24,4 +24,16 @@ struct ReloadBrokerCommand: ParsableCommand {
         version: BrokerVersion.current,
         subcommands: [Serve.self, Proxy.self, Trigger.self, ExecGuardCommand.self]
     )
+
+    /// The exec guard starts on every restart of the app, on the restart's path: given exactly
+    /// the arguments the broker writes, it runs without ArgumentParser's set-up (most of this
+    /// binary's start-up is the runtime's protocol-conformance lookups that set-up makes).
+    static func main() {
+        if let guardRun = GuardedCommand.Invocation(CommandLine.arguments) {
+            GuardedCommand.run(
+                command: guardRun.command, gracePeriodMilliseconds: guardRun.gracePeriodMilliseconds,
+                waitsForStart: guardRun.waitsForStart)
+        }
+        main(nil)
+    }
 }
