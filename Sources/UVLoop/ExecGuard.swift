@@ -34,6 +34,12 @@ public enum ExecGuard {
     /// signals keep their default actions (a SIGTERM just ends the guard: there is no app yet);
     /// end of input (the broker changed its mind, or died) ends it too.
     public static func run(command: String, gracePeriodMilliseconds: Int, waitsForStart: Bool = false) -> Never {
+        // It ends its whole group; run by hand inside someone else's (a shell's job), that group
+        // would be theirs.
+        guard getpgrp() == getpid() else {
+            writeError("reload-broker: \(subcommand) must lead its own process group (the broker starts it so)")
+            exit(64)
+        }
         let parent = getppid()
         _ = rb_set_parent_death_signal(SIGTERM)
         // The broker may have died before the request above: then nobody would signal us.

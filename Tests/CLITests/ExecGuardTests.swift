@@ -2,6 +2,9 @@ import Foundation
 import Testing
 import TestSupport
 
+/// The guard's hidden subcommand.
+private let execGuardSubcommand = "__exec-guard"
+
 /// The app of these tests (Tests/CLITests/upstreams/slowstop.py): slow to stop, or deaf to SIGTERM.
 let slowStopScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("upstreams/slowstop.py").path
 
@@ -109,6 +112,19 @@ struct ExecGuardTests {
         #expect(waitUntilProcessGone(waiting, timeout: 3), "the waiting guard (pid \(waiting)) outlived the broker")
         #expect(waitUntilGroupGone(first.pgid))
         #expect(session.state.process(generation: 2) == nil, "a new app started while the broker stopped")
+    }
+
+    @Test func theGuardRefusesToRunInsideAGroupItDoesNotLead() throws {
+        // In a fresh session led by sh (so a guard that did not refuse would end sh's group, not
+        // the test runner's): the guard is a plain member there.
+        let folder = try TemporaryFolder()
+        let marker = folder.path + "/ran"
+        let script = "\"$0\" \(execGuardSubcommand) --grace-period 10 'touch \(marker)'; echo \"status $?\""
+        let shell = try ChildProcess(["-w", "/bin/sh", "-c", script, brokerBinary], executable: "/usr/bin/setsid")
+        #expect(try shell.waitForExit(timeout: 20) == 0)
+        #expect(shell.stdout.contains("status 64"))
+        #expect(shell.stderr.contains("must lead its own process group"))
+        #expect(!FileManager.default.fileExists(atPath: marker), "the guard ran its command")
     }
 
     @Test func sigtermEndsAnAppThatIgnoresItAfterTheGracePeriod() throws {
