@@ -8,7 +8,7 @@ struct ExecGuardCommand: ParsableCommand {
 
     @Option var gracePeriod = 3000
     /// Wait for the broker's start signal on standard input first (``GuardedCommand/waitForStartFlag``).
-    @Flag var waitForStart = false
+    @Flag(name: .customLong(String(GuardedCommand.waitForStartFlag.dropFirst(2)))) var waitForStart = false
     @Argument var command: String
 
     func run() throws {

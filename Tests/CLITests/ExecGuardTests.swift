@@ -127,6 +127,20 @@ struct ExecGuardTests {
         #expect(!FileManager.default.fileExists(atPath: marker), "the guard ran its command")
     }
 
+    @Test func theGatedGuardWaitsForItsByteAlsoThroughTheParser() throws {
+        // Options in another order than the broker writes them: ArgumentParser reads them.
+        let opened = "printf 1 | setsid -w \"$0\" \(execGuardSubcommand) --grace-period 10 --wait-for-start 'echo ran'"
+        let run = try ChildProcess(["-c", opened, brokerBinary], executable: "/bin/sh")
+        _ = try run.waitForOutput(containing: "ran", timeout: 20)
+        #expect(try run.waitForExit(timeout: 20) == 0)
+        let folder = try TemporaryFolder()
+        let marker = folder.path + "/ran"
+        let closed = "setsid -w \"$0\" \(execGuardSubcommand) --grace-period 10 --wait-for-start 'touch \(marker)' </dev/null"
+        let refused = try ChildProcess(["-c", closed, brokerBinary], executable: "/bin/sh")
+        #expect(try refused.waitForExit(timeout: 20) == 0)
+        #expect(!FileManager.default.fileExists(atPath: marker), "the guard ran its command without the byte")
+    }
+
     @Test func sigtermEndsAnAppThatIgnoresItAfterTheGracePeriod() throws {
         let session = try Session(mode: "ignore", gracePeriod: 500)
         let app = try #require(session.state.process(generation: 1))
