@@ -95,10 +95,14 @@ class Probe:
         self.tab = tab
 
     @classmethod
-    async def attach(cls, tab):
+    async def attach(cls, tab, network=False):
+        """`network`: also record the tab's network events (the proxy scenario's error-page count).
+        Off elsewhere: DevTools' network instrumentation adds 6-10 ms to every page load here,
+        which a developer's browser without DevTools open does not pay."""
         await tab.call("Page.enable")
         await tab.call("Runtime.enable")
-        await tab.call("Network.enable")
+        if network:
+            await tab.call("Network.enable")
         await tab.call("Runtime.addBinding", {"name": BINDING})
         await tab.call("Page.addScriptToEvaluateOnNewDocument", {"source": PAGE_SCRIPT})
         return cls(tab)

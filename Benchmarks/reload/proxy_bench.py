@@ -67,7 +67,7 @@ class VariantRun:
     async def _open(self):
         if self.probe is not None:
             await self.browser.close_tab(self.probe.tab)
-        self.probe = await Probe.attach(await self.browser.new_tab())
+        self.probe = await Probe.attach(await self.browser.new_tab(), network=True)
         await self.probe.open(self.url, self.version, timeout=self.config.proxy_timeout)
 
     async def save(self, counted):
