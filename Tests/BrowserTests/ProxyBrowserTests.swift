@@ -90,6 +90,8 @@ struct ProxyBrowserTests {
         try withDiagnostics(browser) {
             try waitForHealth(port, "the waiting page's socket") { $0.clients == 1 }
             let devtools = try DevToolsPage(browser)
+            // The socket can be up before the waiting page's body is parsed: wait for the text in the page.
+            #expect(try awaitInPage(devtools, Self.textAppears("FIRST-ERROR-41")) == url)
             let shown = try devtools.evaluate("document.body.innerText") as? String ?? ""
             #expect(shown.contains("FIRST-ERROR-41 <b>not defined</b> & more"))  // escaped: shown as text
             #expect(shown.contains("The app exited with status 1."))
